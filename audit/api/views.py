@@ -1,0 +1,59 @@
+"""Audit events (API.md 5.10): admin scope, newest first, fixed 50/100 paging."""
+
+from __future__ import annotations
+
+from rest_framework import viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audit.api.serializers import EventListQuerySerializer, EventSerializer
+from audit.models import Event
+from tessera.api import parse_uuid, validate_query
+from tessera.errors import NotFoundError
+from tessera.pagination import FixedLimitOffsetPagination
+
+ADMIN_READ = {"list": "admin", "retrieve": "admin", "get": "admin"}
+
+
+class EventViewSet(viewsets.GenericViewSet):
+    serializer_class = EventSerializer
+    pagination_class = FixedLimitOffsetPagination
+    lookup_value_regex = "[^/]+"
+    required_scopes = ADMIN_READ
+
+    def list(self, request: Request) -> Response:
+        params = validate_query(EventListQuerySerializer, request)
+        queryset = Event.objects.order_by("-occurred_at", "-id")
+        for field in ("entity_type", "entity_id", "action", "actor_id"):
+            if params.get(field) is not None:
+                queryset = queryset.filter(**{field: params[field]})
+        if params.get("from") is not None:
+            queryset = queryset.filter(occurred_at__gte=params["from"])
+        if params.get("to") is not None:
+            queryset = queryset.filter(occurred_at__lte=params["to"])
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(EventSerializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        event_id = parse_uuid(pk, loc=("path", "event_id"))
+        event = Event.objects.filter(pk=event_id).first()
+        if event is None:
+            raise NotFoundError(f"Audit event with ID '{event_id}' not found")
+        return Response(EventSerializer(event).data)
+
+
+class EntityHistoryView(APIView):
+    """Every event of one entity, newest first; an empty page when there is none."""
+
+    required_scopes = ADMIN_READ
+    pagination_class = FixedLimitOffsetPagination
+
+    def get(self, request: Request, entity_type: str, entity_id: str) -> Response:
+        entity_uuid = parse_uuid(entity_id, loc=("path", "entity_id"))
+        queryset = Event.objects.filter(entity_type=entity_type, entity_id=entity_uuid).order_by(
+            "-occurred_at", "-id"
+        )
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return Response(paginator.page(EventSerializer(page, many=True).data))

@@ -1,0 +1,103 @@
+"""JSON shapes of teams and API keys (API.md 4.2, 4.10, 5.1, 5.8)."""
+
+from __future__ import annotations
+
+import re
+from django.conf import settings
+from rest_framework import serializers
+
+from teams.models import ApiKey, ApiKeyScope, Team
+
+TEAM_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_\- ]*[A-Za-z0-9])?$")
+
+
+def clean_team_name(value: str) -> str:
+    """Creation rules (SCHEMA_DIFF.md 8.3), also applied on rename as API.md 5.1.4 advises."""
+    limit = settings.MAX_TEAM_NAME_LENGTH
+    if len(value) > limit:
+        raise serializers.ValidationError(
+            f"String should have at most {limit} characters", code="max_length"
+        )
+    name = value.strip()
+    if not name:
+        raise serializers.ValidationError("Team name cannot be empty or whitespace only")
+    if not TEAM_NAME.match(name):
+        raise serializers.ValidationError(
+            "Team name must start and end with a letter or digit and contain only "
+            "letters, digits, underscores, hyphens and spaces"
+        )
+    return name
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ("id", "name", "metadata", "created_at")
+        read_only_fields = fields
+
+
+class CreateTeamSerializer(serializers.Serializer):
+    name = serializers.CharField(trim_whitespace=False, allow_blank=True)
+    metadata = serializers.DictField(required=False, default=dict)
+
+    def validate_name(self, value: str) -> str:
+        return clean_team_name(value)
+
+
+class UpdateTeamSerializer(serializers.Serializer):
+    name = serializers.CharField(trim_whitespace=False, allow_blank=True, required=False, allow_null=True)
+    metadata = serializers.DictField(required=False, allow_null=True)
+
+    def validate_name(self, value: str | None) -> str | None:
+        return None if value is None else clean_team_name(value)
+
+
+class TeamListQuerySerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True)
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiKey
+        fields = (
+            "id",
+            "key_prefix",
+            "name",
+            "team_id",
+            "scopes",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+        )
+        read_only_fields = fields
+
+
+class CreatedApiKeySerializer(serializers.ModelSerializer):
+    """The creation response: the only place the raw key is ever shown."""
+
+    key = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApiKey
+        fields = ("id", "key", "key_prefix", "name", "team_id", "scopes", "created_at", "expires_at")
+        read_only_fields = fields
+
+    def get_key(self, obj: ApiKey) -> str:
+        return str(self.context["raw_key"])
+
+
+class CreateApiKeySerializer(serializers.Serializer):
+    name = serializers.CharField(min_length=1, max_length=255, trim_whitespace=False)
+    team_id = serializers.UUIDField(required=False, allow_null=True)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=ApiKeyScope.values),
+        required=False,
+        default=lambda: [ApiKeyScope.READ.value, ApiKeyScope.WRITE.value],
+    )
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ApiKeyListQuerySerializer(serializers.Serializer):
+    team_id = serializers.UUIDField(required=False)
+    include_revoked = serializers.BooleanField(required=False, default=False)

@@ -1,0 +1,72 @@
+"""Shared API plumbing: JSON-by-default parsing and request validation helpers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.request import Request
+
+from tessera.errors import RequestValidationError, validation_items
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class JsonByDefaultNegotiation(DefaultContentNegotiation):
+    """Parse bodies as JSON when ``Content-Type`` is absent or any ``*/*+json`` (API.md 1)."""
+
+    def select_parser(self, request: Request, parsers: list[BaseParser]) -> BaseParser | None:
+        content_type = (request.content_type or "").split(";", 1)[0].strip().lower()
+        if not content_type or (content_type.startswith("application/") and content_type.endswith("+json")):
+            return next((p for p in parsers if isinstance(p, JSONParser)), None)
+        return super().select_parser(request, parsers)
+
+
+def validate(
+    serializer_class: type[serializers.Serializer],
+    data: Any,
+    *,
+    location: str = "body",
+    context: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Validate ``data`` with ``serializer_class``; raise a 422 in the API.md 3.2 format."""
+    serializer = serializer_class(data=data, context=dict(context or {}))
+    if not serializer.is_valid():
+        raise RequestValidationError(
+            validation_items(serializer.errors, location=location, data=data, serializer=serializer)
+        )
+    return dict(serializer.validated_data)
+
+
+def validate_query(
+    serializer_class: type[serializers.Serializer], request: Request
+) -> dict[str, Any]:
+    """Validate query parameters; unknown parameters are ignored (API.md 1)."""
+    params = {key: request.query_params.get(key) for key in request.query_params}
+    return validate(serializer_class, params, location="query")
+
+
+class BodyFirstMixin:
+    """Parse the JSON body before authentication: malformed JSON is a 422 first (API.md 2.5)."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if request.method not in SAFE_METHODS:
+            request.data  # noqa: B018 - parsing raises ParseError on malformed JSON
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+
+def parse_uuid(value: Any, *, loc: tuple[str, ...]) -> uuid.UUID:
+    """Parse a path or query UUID; a malformed one is a 422 ``uuid_parsing``."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise RequestValidationError.single(
+            loc,
+            "Input should be a valid UUID",
+            type="uuid_parsing",
+            input=value,
+        ) from None

@@ -1,0 +1,47 @@
+"""URL routes: the API under /api/v1 (slash-less), health, docs and the admin."""
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import Resolver404, include, path, re_path, resolve
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from tessera import errors, health
+
+
+def not_found(request: HttpRequest, unmatched: str = "") -> HttpResponse:
+    """Unknown routes: a 404 envelope, or a 307 to the slash-less route (API.md 1)."""
+    if request.path.endswith("/") and request.path != "/":
+        target = request.path.rstrip("/")
+        try:
+            resolve(target)
+        except Resolver404:
+            pass
+        else:
+            query = request.META.get("QUERY_STRING", "")
+            response = HttpResponseRedirect(target + (f"?{query}" if query else ""))
+            response.status_code = 307
+            return response
+    return errors.json_not_found(request)
+
+
+api_v1 = [
+    path("", include("teams.api.urls")),
+    path("", include("audit.api.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("health", health.health, name="health"),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("openapi.json", SpectacularAPIView.as_view(), name="openapi"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
+    path("redoc", SpectacularRedocView.as_view(url_name="openapi"), name="redoc"),
+    path("admin/", admin.site.urls),
+    re_path(r"^(?P<unmatched>.*)$", not_found),
+]
+
+handler400 = errors.json_bad_request
+handler403 = errors.json_permission_denied
+handler404 = errors.json_not_found
+handler500 = errors.json_server_error
