@@ -27,6 +27,8 @@ def not_found(request: HttpRequest, unmatched: str = "") -> HttpResponse:
 api_v1 = [
     path("", include("teams.api.urls")),
     path("", include("audit.api.urls")),
+    path("", include("contracts.api.urls")),
+    path("", include("webhooks.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,1 @@
+"""Admin for contracts, registrations, proposals and acknowledgments."""

@@ -1,0 +1,3 @@
+"""Routes of this area; see contracts/api/urls.py."""
+
+urlpatterns: list = []

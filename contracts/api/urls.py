@@ -1,0 +1,6 @@
+"""Routes of the contracts app, one module per area."""
+
+from contracts.api import assets, contracts
+
+# Asset routes first: "/assets/search" must win over "/assets/{asset_id}".
+urlpatterns = [*assets.urlpatterns, *contracts.urlpatterns]

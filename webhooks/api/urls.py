@@ -1,0 +1,3 @@
+"""Routes of the webhooks app."""
+
+urlpatterns: list = []
