@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 API_HOST ?= 0.0.0.0
 API_PORT ?= 8000
 
-.PHONY: setup run serve worker migrate test lint fmt bench clean
+.PHONY: setup run serve worker migrate test lint fmt bench clean deploy-check
 
 $(STAMP): requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12) and "Python 3.12+ is required (see .python-version)")'
@@ -27,13 +27,15 @@ run: migrate
 	@echo "Tessera on http://127.0.0.1:8000  (API /api/v1, docs /docs, admin /admin)"
 	@echo "First admin API key:   $(PY) manage.py bootstrap"
 	@echo "Admin console login:   $(PY) manage.py createsuperuser"
+	@echo "Webhooks (optional):   WEBHOOK_URL=http://127.0.0.1:5555/webhook, receiver: $(PY) -m webhooks.receiver"
 	@echo ""
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py devserver 127.0.0.1:8000
 
 # Production server: gunicorn, all configuration from the environment.
 serve: setup
 	$(BIN)/gunicorn tessera.wsgi:application --config python:tessera.gunicorn_conf
 
+# Production webhook worker (the image's worker command): every queue, plus the sweeper.
 worker: setup
 	$(PY) manage.py webhook_worker
 
@@ -55,3 +57,7 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) db.sqlite3
+
+# Validate Dockerfile, compose, k8s manifests and the Helm chart (tools go to .tools/).
+deploy-check:
+	bash deploy/check.sh

@@ -5,6 +5,7 @@ validated at start-up (see ``tessera.config``): a malformed value stops the proc
 with a message naming the variable. ``.env.example`` lists them all.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -197,9 +198,31 @@ WEBHOOK_TIMEOUT_SECONDS = config.parse_float(
 WEBHOOK_SWEEP_INTERVAL_SECONDS = config.parse_float(
     "WEBHOOK_SWEEP_INTERVAL_SECONDS", _raw("WEBHOOK_SWEEP_INTERVAL_SECONDS", "60"), minimum=0.1
 )
+# Host names, IPs or CIDRs that may be private or loopback (SSRF guard, webhooks.egress).
 WEBHOOK_ALLOWED_HOSTS = config.parse_list(
     "WEBHOOK_ALLOWED_HOSTS", _raw("WEBHOOK_ALLOWED_HOSTS", "")
 )
+# Development delivers to a receiver on this machine without any allow-list; every
+# other environment must list loopback or private destinations in WEBHOOK_ALLOWED_HOSTS.
+WEBHOOK_ALLOW_LOOPBACK = IS_DEVELOPMENT
+for _entry in WEBHOOK_ALLOWED_HOSTS:
+    if "/" in _entry:
+        try:
+            ipaddress.ip_network(_entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"Invalid value for WEBHOOK_ALLOWED_HOSTS: {_entry!r} is not a valid CIDR"
+            ) from None
+# The queue of the delivery task; `manage.py webhook_worker` serves every queue.
+WEBHOOK_QUEUE = "webhooks"
+# Delivery runs in a worker (django.tasks + django-tasks-db): the task row is written
+# in the same transaction as the delivery row, so the queue is a transactional outbox.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", WEBHOOK_QUEUE],
+    }
+}
 
 # --- Applications ---------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -214,6 +237,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "pgtrigger",
+    "django_tasks_db",
     "tessera",
     "teams",
     "audit",
@@ -284,7 +308,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "tessera.pagination.LimitOffsetPagination",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "tessera.api.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "tessera.api.JsonByDefaultNegotiation",
@@ -299,14 +323,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI otherwise loads a badge from validator.swagger.io on public hosts.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-            "BearerAuth": {"type": "http", "scheme": "bearer"},
-        }
-    },
-    "SECURITY": [{"ApiKeyHeader": []}, {"BearerAuth": []}],
+    # Security schemes come from teams.authentication (OpenApiAuthenticationExtension).
 }
 
 # --- Logging: stdout, LOG_LEVEL, with the request id on every line ---------------------
