@@ -1,3 +1,226 @@
-"""Routes of this area; see contracts/api/urls.py."""
+"""Assets, dependencies, lineage and impact analysis (API.md 5.2.1-5.2.7, 5.2.12-5.2.16).
 
-urlpatterns: list = []
+Paths are slash-less and take ids as plain strings, so a malformed UUID is a 422
+``uuid_parsing`` (``parse_uuid``) rather than a 404 from the URL resolver. The
+``/assets/{id}/contracts...`` routes live in ``contracts/api/contracts.py``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, cast
+
+from django.db.models import QuerySet
+from django.urls import path
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from contracts.api.serializers.assets import (
+    AssetListQuerySerializer,
+    AssetSearchQuerySerializer,
+    AssetSearchResultSerializer,
+    AssetSerializer,
+    CreateAssetSerializer,
+    CreateDependencySerializer,
+    DependencySerializer,
+    ImpactAnalysisSerializer,
+    LineageSerializer,
+    UpdateAssetSerializer,
+    impact_query_serializer,
+    proposed_schema_from,
+)
+from contracts.models import Asset, Dependency
+from contracts.services import assets as services
+from contracts.services.impact import analyze_impact
+from teams.principal import Principal
+from tessera.api import BodyFirstMixin, parse_uuid, validate, validate_query
+from tessera.errors import RequestValidationError
+from tessera.pagination import LimitOffsetPagination
+
+
+def _actor(request: Request) -> Principal:
+    # The permission class lets only a Principal through to the handlers.
+    return cast(Principal, request.user)
+
+
+def _asset_id(value: str) -> uuid.UUID:
+    return parse_uuid(value, loc=("path", "asset_id"))
+
+
+def _page(
+    view: APIView, request: Request, queryset: QuerySet[Any], serializer: Any
+) -> Response:
+    paginator = LimitOffsetPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return Response(paginator.page(serializer(page, many=True).data))
+
+
+def _has_body(request: Request) -> bool:
+    # DRF leaves the stream unset when the request has no body (no Content-Length).
+    return request.stream is not None
+
+
+class AssetListView(BodyFirstMixin, APIView):
+    """``GET /assets`` (5.2.2) and ``POST /assets`` (5.2.1)."""
+
+    def get(self, request: Request) -> Response:
+        params = validate_query(AssetListQuerySerializer, request)
+        queryset = Asset.objects.alive().order_by("fqn", "id")
+        if params.get("owner") is not None:
+            queryset = queryset.filter(owner_team_id=params["owner"])
+        if params.get("fqn"):
+            queryset = queryset.filter(fqn__icontains=params["fqn"])
+        if params.get("environment"):
+            queryset = queryset.filter(environment=params["environment"])
+        return _page(self, request, queryset, AssetSerializer)
+
+    def post(self, request: Request) -> Response:
+        data = validate(CreateAssetSerializer, request.data)
+        asset = services.create_asset(actor=_actor(request), **data)
+        return Response(AssetSerializer(asset).data, status=status.HTTP_201_CREATED)
+
+
+class AssetSearchView(APIView):
+    """``GET /assets/search`` (5.2.3): FQN substring search with the owner team's name."""
+
+    def get(self, request: Request) -> Response:
+        params = validate_query(AssetSearchQuerySerializer, request)
+        queryset = (
+            Asset.objects.alive()
+            .filter(fqn__icontains=params["q"])
+            .select_related("owner_team")
+            .order_by("fqn", "id")
+        )
+        if params.get("owner") is not None:
+            queryset = queryset.filter(owner_team_id=params["owner"])
+        if params.get("environment"):
+            queryset = queryset.filter(environment=params["environment"])
+        return _page(self, request, queryset, AssetSearchResultSerializer)
+
+
+class AssetDetailView(BodyFirstMixin, APIView):
+    """``GET``/``PATCH``/``DELETE /assets/{asset_id}`` (5.2.4-5.2.6); deleted assets are 404."""
+
+    def get(self, request: Request, asset_id: str) -> Response:
+        asset = services.get_asset(_asset_id(asset_id))
+        return Response(AssetSerializer(asset).data)
+
+    def patch(self, request: Request, asset_id: str) -> Response:
+        pk = _asset_id(asset_id)
+        data = validate(UpdateAssetSerializer, request.data)
+        asset = services.update_asset(
+            asset=services.get_asset(pk), actor=_actor(request), **data
+        )
+        return Response(AssetSerializer(asset).data)
+
+    def delete(self, request: Request, asset_id: str) -> Response:
+        services.delete_asset(
+            asset=services.get_asset(_asset_id(asset_id)), actor=_actor(request)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AssetRestoreView(BodyFirstMixin, APIView):
+    """``POST /assets/{asset_id}/restore`` (5.2.7), admin only."""
+
+    required_scopes = {"post": "admin"}
+
+    def post(self, request: Request, asset_id: str) -> Response:
+        asset = services.get_asset(_asset_id(asset_id), include_deleted=True)
+        asset = services.restore_asset(asset=asset, actor=_actor(request))
+        return Response(AssetSerializer(asset).data)
+
+
+class AssetImpactView(BodyFirstMixin, APIView):
+    """``POST /assets/{asset_id}/impact`` (5.2.12): a read, although it takes a body."""
+
+    required_scopes = {"post": "read"}
+
+    def post(self, request: Request, asset_id: str) -> Response:
+        pk = _asset_id(asset_id)
+        params = validate_query(impact_query_serializer(), request)
+        if not _has_body(request):
+            raise RequestValidationError.single(
+                ("body",), "Field required", type="missing"
+            )
+        schema = proposed_schema_from(request.data)
+        analysis = analyze_impact(
+            asset_id=pk, proposed_schema=schema, depth=params["depth"]
+        )
+        return Response(ImpactAnalysisSerializer(analysis).data)
+
+
+class AssetDependencyListView(BodyFirstMixin, APIView):
+    """``GET``/``POST /assets/{asset_id}/dependencies`` (5.2.13, 5.2.14)."""
+
+    def get(self, request: Request, asset_id: str) -> Response:
+        pk = _asset_id(asset_id)
+        LimitOffsetPagination().page_params(
+            request
+        )  # a bad limit is a 422 before the 404
+        asset = services.get_asset(pk, include_deleted=True)
+        queryset = Dependency.objects.filter(dependent_asset=asset).order_by(
+            "created_at", "id"
+        )
+        return _page(self, request, queryset, DependencySerializer)
+
+    def post(self, request: Request, asset_id: str) -> Response:
+        pk = _asset_id(asset_id)
+        data = validate(CreateDependencySerializer, request.data)
+        asset = services.get_asset(pk, include_deleted=True)
+        dependency = services.add_dependency(asset=asset, actor=_actor(request), **data)
+        return Response(
+            DependencySerializer(dependency).data, status=status.HTTP_201_CREATED
+        )
+
+
+class AssetDependencyDetailView(BodyFirstMixin, APIView):
+    """``DELETE /assets/{asset_id}/dependencies/{dependency_id}`` (5.2.15)."""
+
+    def delete(self, request: Request, asset_id: str, dependency_id: str) -> Response:
+        pk = _asset_id(asset_id)
+        dependency_pk = parse_uuid(dependency_id, loc=("path", "dependency_id"))
+        dependency = services.get_dependency(asset_id=pk, dependency_id=dependency_pk)
+        services.remove_dependency(dependency=dependency, actor=_actor(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AssetLineageView(APIView):
+    """``GET /assets/{asset_id}/lineage`` (5.2.16): one hop each way."""
+
+    def get(self, request: Request, asset_id: str) -> Response:
+        lineage = services.get_lineage(_asset_id(asset_id))
+        return Response(LineageSerializer(lineage).data)
+
+
+# "assets/search" precedes "assets/<asset_id>" so it is not read as an id.
+urlpatterns = [
+    path("assets", AssetListView.as_view(), name="asset-list"),
+    path("assets/search", AssetSearchView.as_view(), name="asset-search"),
+    path("assets/<str:asset_id>", AssetDetailView.as_view(), name="asset-detail"),
+    path(
+        "assets/<str:asset_id>/restore",
+        AssetRestoreView.as_view(),
+        name="asset-restore",
+    ),
+    path(
+        "assets/<str:asset_id>/impact", AssetImpactView.as_view(), name="asset-impact"
+    ),
+    path(
+        "assets/<str:asset_id>/dependencies",
+        AssetDependencyListView.as_view(),
+        name="asset-dependency-list",
+    ),
+    path(
+        "assets/<str:asset_id>/dependencies/<str:dependency_id>",
+        AssetDependencyDetailView.as_view(),
+        name="asset-dependency-detail",
+    ),
+    path(
+        "assets/<str:asset_id>/lineage",
+        AssetLineageView.as_view(),
+        name="asset-lineage",
+    ),
+]
