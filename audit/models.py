@@ -45,12 +45,16 @@ class Event(UUIDModel):
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["-occurred_at", "-id"], name="event_occurred"),
-            models.Index(fields=["entity_type", "entity_id", "-occurred_at"], name="event_entity"),
+            models.Index(
+                fields=["entity_type", "entity_id", "-occurred_at"], name="event_entity"
+            ),
             models.Index(fields=["action", "-occurred_at"], name="event_action"),
             models.Index(fields=["actor_id", "-occurred_at"], name="event_actor"),
         ]
         triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+            pgtrigger.Protect(
+                name="append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.request import Request
 
@@ -50,7 +51,9 @@ def find_key(token: str) -> ApiKey | None:
     if prefix is None:
         return None
     # Keys imported from the reference carry argon2 hashes: verify those by prefix.
-    for candidate in usable.filter(key_prefix=prefix, key_hash__startswith=keys.ARGON2_MARKER):
+    for candidate in usable.filter(
+        key_prefix=prefix, key_hash__startswith=keys.ARGON2_MARKER
+    ):
         if keys.verify(token, candidate.key_hash):
             return candidate
     return None
@@ -72,7 +75,9 @@ class ApiKeyAuthentication(BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[Principal, None] | None:
         if settings.AUTH_DISABLED:
             # Credentials are not examined at all, even malformed ones (API.md 2.2).
-            return Principal.full_access(PrincipalKind.AUTH_DISABLED, "auth disabled"), None
+            return Principal.full_access(
+                PrincipalKind.AUTH_DISABLED, "auth disabled"
+            ), None
         token = credential_from(request)
         if token is None:
             return None
@@ -89,4 +94,30 @@ class StaffSessionAuthentication(SessionAuthentication):
         result: Any = super().authenticate(request)
         if result is None or not result[0].is_staff:
             return None
-        return Principal.full_access(PrincipalKind.STAFF, f"staff:{result[0].get_username()}"), None
+        return Principal.full_access(
+            PrincipalKind.STAFF, f"staff:{result[0].get_username()}"
+        ), None
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Describe API-key authentication in /openapi.json: X-API-Key or a bearer token."""
+
+    target_class = ApiKeyAuthentication
+    name = ["ApiKeyHeader", "BearerAuth"]
+
+    def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list[str]]]:
+        return [{"ApiKeyHeader": []}, {"BearerAuth": []}]  # either one, not both
+
+    def get_security_definition(self, auto_schema: Any) -> list[dict[str, str]]:
+        return [
+            {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            {"type": "http", "scheme": "bearer"},
+        ]
+
+
+class StaffSessionAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = StaffSessionAuthentication
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}

@@ -1,6 +1,11 @@
 """Authentication and authorization errors (API.md 2.3)."""
 
-from tessera.errors import AuthenticationError, ErrorCode, ForbiddenError, ServiceUnavailableError
+from tessera.errors import (
+    AuthenticationError,
+    ErrorCode,
+    ForbiddenError,
+    ServiceUnavailableError,
+)
 
 
 class MissingApiKeyError(AuthenticationError):

@@ -17,10 +17,11 @@ ANY_SCOPE = ""  # a valid credential is enough (e.g. listing one's own API keys)
 
 def required_scope(request: Request, view: Any) -> str:
     scopes: dict[str, str] = getattr(view, "required_scopes", {})
-    action = getattr(view, "action", None) or request.method.lower()
+    method = request.method or "GET"
+    action = getattr(view, "action", None) or method.lower()
     if action in scopes:
         return scopes[action]
-    return DEFAULT_SCOPE_BY_METHOD.get(request.method, "write")
+    return DEFAULT_SCOPE_BY_METHOD.get(method, "write")
 
 
 class IsAuthenticated(BasePermission):

@@ -49,11 +49,15 @@ class Principal:
 
     def owns(self, team_id: uuid.UUID | str | None) -> bool:
         """Ownership check of API.md 2.4: the caller's team, or any team for admins."""
-        return self.is_admin or (team_id is not None and str(team_id) == str(self.team_id))
+        return self.is_admin or (
+            team_id is not None and str(team_id) == str(self.team_id)
+        )
 
     @classmethod
     def for_api_key(cls, key: ApiKey) -> Principal:
-        return cls(PrincipalKind.API_KEY, frozenset(key.scopes), key.team, key, key.name)
+        return cls(
+            PrincipalKind.API_KEY, frozenset(key.scopes), key.team, key, key.name
+        )
 
     @classmethod
     def full_access(cls, kind: PrincipalKind, label: str = "") -> Principal:

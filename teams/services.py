@@ -16,7 +16,9 @@ from tessera.errors import ConflictError, ErrorCode
 
 
 def _duplicate_name(name: str) -> ConflictError:
-    return ConflictError(f"Team with name '{name}' already exists", code=ErrorCode.DUPLICATE_TEAM)
+    return ConflictError(
+        f"Team with name '{name}' already exists", code=ErrorCode.DUPLICATE_TEAM
+    )
 
 
 def _save_name(team: Team, *, insert: bool) -> None:
@@ -47,7 +49,11 @@ def create_team(*, name: str, metadata: dict[str, Any], actor: Principal) -> Tea
 
 @transaction.atomic
 def update_team(
-    *, team: Team, actor: Principal, name: str | None = None, metadata: dict[str, Any] | None = None
+    *,
+    team: Team,
+    actor: Principal,
+    name: str | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Team:
     """Rename a team and/or replace its metadata; ``None`` leaves a field unchanged."""
     changes: dict[str, Any] = {}
@@ -77,7 +83,10 @@ def delete_team(*, team: Team, actor: Principal) -> Team:
     team.deleted_at = timezone.now()
     team.save(update_fields=["deleted_at"])
     record_event(
-        action="team.deleted", entity_type="team", entity_id=team.id, actor_id=actor.team_id
+        action="team.deleted",
+        entity_type="team",
+        entity_id=team.id,
+        actor_id=actor.team_id,
     )
     return team
 
@@ -89,7 +98,10 @@ def restore_team(*, team: Team, actor: Principal) -> Team:
         team.deleted_at = None
         team.save(update_fields=["deleted_at"])
         record_event(
-            action="team.restored", entity_type="team", entity_id=team.id, actor_id=actor.team_id
+            action="team.restored",
+            entity_type="team",
+            entity_id=team.id,
+            actor_id=actor.team_id,
         )
     return team
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from rest_framework import serializers
+from rest_framework import renderers, serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.request import Request
@@ -16,12 +16,30 @@ from tessera.errors import RequestValidationError, validation_items
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
+class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
+    """DRF's HTML pages, without the filter form no view of Tessera uses.
+
+    DRF builds that form from ``view.get_queryset()`` whenever a response looks like a
+    list; views that query in their actions have no ``get_queryset()``, and the page
+    would crash instead of rendering.
+    """
+
+    def get_filter_form(self, data: Any, view: Any, request: Request) -> Any:
+        if not getattr(view, "filter_backends", None):
+            return None
+        return super().get_filter_form(data, view, request)
+
+
 class JsonByDefaultNegotiation(DefaultContentNegotiation):
     """Parse bodies as JSON when ``Content-Type`` is absent or any ``*/*+json`` (API.md 1)."""
 
-    def select_parser(self, request: Request, parsers: list[BaseParser]) -> BaseParser | None:
+    def select_parser(
+        self, request: Request, parsers: Iterable[BaseParser]
+    ) -> BaseParser | None:
         content_type = (request.content_type or "").split(";", 1)[0].strip().lower()
-        if not content_type or (content_type.startswith("application/") and content_type.endswith("+json")):
+        if not content_type or (
+            content_type.startswith("application/") and content_type.endswith("+json")
+        ):
             return next((p for p in parsers if isinstance(p, JSONParser)), None)
         return super().select_parser(request, parsers)
 
@@ -37,7 +55,9 @@ def validate(
     serializer = serializer_class(data=data, context=dict(context or {}))
     if not serializer.is_valid():
         raise RequestValidationError(
-            validation_items(serializer.errors, location=location, data=data, serializer=serializer)
+            validation_items(
+                serializer.errors, location=location, data=data, serializer=serializer
+            )
         )
     return dict(serializer.validated_data)
 

@@ -30,7 +30,9 @@ UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 
 def _invalid(name: str, raw: object, expected: str) -> ImproperlyConfigured:
-    return ImproperlyConfigured(f"Invalid value for {name}: {raw!r} (expected {expected})")
+    return ImproperlyConfigured(
+        f"Invalid value for {name}: {raw!r} (expected {expected})"
+    )
 
 
 def parse_bool(name: str, raw: str) -> bool:
@@ -42,7 +44,9 @@ def parse_bool(name: str, raw: str) -> bool:
     raise _invalid(name, raw, "true/false, 1/0, yes/no or on/off")
 
 
-def parse_int(name: str, raw: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def parse_int(
+    name: str, raw: str, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     try:
         value = int(raw.strip())
     except ValueError:
@@ -64,7 +68,9 @@ def parse_float(name: str, raw: str, *, minimum: float = 0.0) -> float:
     return value
 
 
-def parse_choice(name: str, raw: str, choices: tuple[str, ...], *, upper: bool = False) -> str:
+def parse_choice(
+    name: str, raw: str, choices: tuple[str, ...], *, upper: bool = False
+) -> str:
     value = raw.strip().upper() if upper else raw.strip()
     if value not in choices:
         raise _invalid(name, raw, "one of " + ", ".join(choices))
@@ -90,21 +96,27 @@ def parse_list(name: str, raw: str) -> list[str]:
         try:
             values = json.loads(text)
         except ValueError:
-            raise _invalid(name, raw, "a JSON array or a comma-separated list") from None
+            raise _invalid(
+                name, raw, "a JSON array or a comma-separated list"
+            ) from None
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise _invalid(name, raw, "a JSON array of strings")
         return [v.strip() for v in values if v.strip()]
     return [v.strip() for v in text.split(",") if v.strip()]
 
 
-def parse_url(name: str, raw: str, *, schemes: tuple[str, ...] = ("http", "https")) -> str:
+def parse_url(
+    name: str, raw: str, *, schemes: tuple[str, ...] = ("http", "https")
+) -> str:
     parts = urlsplit(raw.strip())
     if parts.scheme not in schemes or not parts.hostname:
         raise _invalid(name, raw, "an absolute " + "/".join(schemes) + " URL")
     return raw.strip()
 
 
-def database_config(url: str, *, pool: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def database_config(
+    url: str, *, pool: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Build a ``DATABASES`` entry from a URL, accepting the guide's forms.
 
     ``postgresql+asyncpg://…`` (the reference's SQLAlchemy spelling) loses its driver
@@ -115,7 +127,9 @@ def database_config(url: str, *, pool: Mapping[str, Any] | None = None) -> dict[
     scheme = parts.scheme.split("+", 1)[0].lower()
     if scheme in ("postgres", "postgresql", "pgsql"):
         if not parts.hostname and not parts.path.strip("/"):
-            raise _invalid("DATABASE_URL", url, "postgresql://user:pass@host:5432/dbname")
+            raise _invalid(
+                "DATABASE_URL", url, "postgresql://user:pass@host:5432/dbname"
+            )
         options = dict(parse_qsl(parts.query))
         bare = urlunsplit(("postgres", parts.netloc, parts.path, "", ""))
         config = environ.Env.db_url_config(bare)
@@ -137,7 +151,9 @@ def database_config(url: str, *, pool: Mapping[str, Any] | None = None) -> dict[
             # Writers wait for the lock instead of failing at once (dev server + worker).
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
-    raise _invalid("DATABASE_URL", url, "a postgresql://, postgres:// or sqlite:/// URL")
+    raise _invalid(
+        "DATABASE_URL", url, "a postgresql://, postgres:// or sqlite:/// URL"
+    )
 
 
 def redacted_url(url: str) -> str:

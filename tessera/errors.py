@@ -144,7 +144,12 @@ class RequestValidationError(TesseraError):
         input: Any = None,
         ctx: Mapping[str, Any] | None = None,
     ) -> RequestValidationError:
-        item: dict[str, Any] = {"type": type, "loc": list(loc), "msg": msg, "input": input}
+        item: dict[str, Any] = {
+            "type": type,
+            "loc": list(loc),
+            "msg": msg,
+            "input": input,
+        }
         if ctx:
             item["ctx"] = dict(ctx)
         return cls([item])
@@ -193,7 +198,11 @@ def validation_items(
     def lookup(container: Any, key: str | int) -> Any:
         if isinstance(container, Mapping):
             return container.get(key)
-        if isinstance(container, list) and isinstance(key, int) and key < len(container):
+        if (
+            isinstance(container, list)
+            and isinstance(key, int)
+            and key < len(container)
+        ):
             return container[key]
         return None
 
@@ -261,27 +270,50 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
     from rest_framework.views import set_rollback  # here: DRF imports this module
 
     set_rollback()  # a failed request leaves no partial rows
+    if _method_not_routed(context):
+        # A wrong method is a routing error: it wins over auth and body errors, as
+        # in the reference, where routing runs before anything else.
+        exc = drf.MethodNotAllowed(context["request"].method)
     response = _render(exc, context)
     if response.status_code == 401:
         response["WWW-Authenticate"] = "Bearer"
     return response
 
 
+def _method_not_routed(context: Mapping[str, Any]) -> bool:
+    view, request = context.get("view"), context.get("request")
+    if view is None or request is None:
+        return False
+    method = request.method.lower()
+    return method not in view.http_method_names or not hasattr(view, method)
+
+
 def _render(exc: Exception, context: Mapping[str, Any]) -> Response:
     # Ratelimited subclasses PermissionDenied: check it first.
     if isinstance(exc, Ratelimited):
         limit = getattr(exc, "limit", "")
-        body = {"error": {"code": "RATE_LIMIT_EXCEEDED", "message": "Too Many Requests"}}
+        body = {
+            "error": {"code": "RATE_LIMIT_EXCEEDED", "message": "Too Many Requests"}
+        }
         body["error"]["detail"] = limit
-        return Response(body, status=429, headers={"Retry-After": str(getattr(exc, "retry_after", 60))})
+        return Response(
+            body,
+            status=429,
+            headers={"Retry-After": str(getattr(exc, "retry_after", 60))},
+        )
     if isinstance(exc, RequestValidationError):
         return _validation_response(exc.items)
     if isinstance(exc, TesseraError):
-        return Response(error_body(exc.code, exc.message, details=exc.details), status=exc.status_code)
+        return Response(
+            error_body(exc.code, exc.message, details=exc.details),
+            status=exc.status_code,
+        )
     if isinstance(exc, drf.ValidationError):
         request = context.get("request")
         data = getattr(request, "data", None) if request is not None else None
-        return _validation_response(validation_items(exc.detail, location="body", data=data))
+        return _validation_response(
+            validation_items(exc.detail, location="body", data=data)
+        )
     if isinstance(exc, drf.ParseError):
         item = {
             "type": "json_invalid",
@@ -293,7 +325,12 @@ def _render(exc: Exception, context: Mapping[str, Any]) -> Response:
         return _validation_response([item])
     if isinstance(exc, DjangoValidationError):
         items = [
-            {"type": "value_error", "loc": ["body"], "msg": f"Value error, {m}", "input": None}
+            {
+                "type": "value_error",
+                "loc": ["body"],
+                "msg": f"Value error, {m}",
+                "input": None,
+            }
             for m in exc.messages
         ]
         return _validation_response(items)
@@ -308,16 +345,25 @@ def _render(exc: Exception, context: Mapping[str, Any]) -> Response:
             status=401,
         )
     if isinstance(exc, drf.AuthenticationFailed):
-        return Response(error_body(ErrorCode.INVALID_API_KEY, "Invalid or expired API key"), status=401)
+        return Response(
+            error_body(ErrorCode.INVALID_API_KEY, "Invalid or expired API key"),
+            status=401,
+        )
     if isinstance(exc, DjangoPermissionDenied | drf.PermissionDenied):
         return Response(error_body(ErrorCode.FORBIDDEN, "Forbidden"), status=403)
     if isinstance(exc, drf.MethodNotAllowed):
-        return Response(error_body(ErrorCode.BAD_REQUEST, "Method Not Allowed"), status=405)
+        return Response(
+            error_body(ErrorCode.BAD_REQUEST, "Method Not Allowed"), status=405
+        )
     if isinstance(exc, drf.Throttled):
-        body = {"error": {"code": "RATE_LIMIT_EXCEEDED", "message": "Too Many Requests"}}
+        body = {
+            "error": {"code": "RATE_LIMIT_EXCEEDED", "message": "Too Many Requests"}
+        }
         return Response(body, status=429, headers={"Retry-After": "60"})
     if isinstance(exc, drf.APIException):
-        return Response(error_body(ErrorCode.BAD_REQUEST, str(exc.detail)), status=exc.status_code)
+        return Response(
+            error_body(ErrorCode.BAD_REQUEST, str(exc.detail)), status=exc.status_code
+        )
     logger.exception("Unhandled error while serving the request", exc_info=exc)
     return Response(
         error_body(ErrorCode.INTERNAL_ERROR, "An unexpected error occurred"), status=500
@@ -325,7 +371,9 @@ def _render(exc: Exception, context: Mapping[str, Any]) -> Response:
 
 
 # Django-level handlers, for errors raised outside DRF views.
-def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+def json_not_found(
+    request: HttpRequest, exception: Exception | None = None
+) -> JsonResponse:
     return JsonResponse(error_body(ErrorCode.NOT_FOUND, "Not Found"), status=404)
 
 
@@ -335,9 +383,13 @@ def json_server_error(request: HttpRequest) -> JsonResponse:
     )
 
 
-def json_permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+def json_permission_denied(
+    request: HttpRequest, exception: Exception | None = None
+) -> JsonResponse:
     return JsonResponse(error_body(ErrorCode.FORBIDDEN, "Forbidden"), status=403)
 
 
-def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+def json_bad_request(
+    request: HttpRequest, exception: Exception | None = None
+) -> JsonResponse:
     return JsonResponse(error_body(ErrorCode.BAD_REQUEST, "Bad Request"), status=400)

@@ -7,7 +7,9 @@ Scale with replicas, or raise WEB_CONCURRENCY where a container has several core
 
 import os
 
-bind = f"{os.environ.get('API_HOST') or '0.0.0.0'}:{os.environ.get('API_PORT') or '8000'}"
+bind = (
+    f"{os.environ.get('API_HOST') or '0.0.0.0'}:{os.environ.get('API_PORT') or '8000'}"
+)
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))

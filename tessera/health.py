@@ -3,28 +3,50 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import wraps
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from tessera.errors import ErrorCode, error_body
 
 logger = logging.getLogger("tessera.health")
 
+View = Callable[[HttpRequest], HttpResponse]
 
-@require_GET
-def health(request: HttpRequest) -> JsonResponse:
+
+def probe(view: View) -> View:
+    """GET (and HEAD) only, answering other methods with the 405 envelope.
+
+    Probes run outside ATOMIC_REQUESTS: opening the request's transaction would take
+    a database connection, so liveness would fail whenever the database is down.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            body = error_body(ErrorCode.BAD_REQUEST, "Method Not Allowed")
+            return JsonResponse(body, status=405, headers={"Allow": "GET, HEAD"})
+        return view(request)
+
+    return csrf_exempt(transaction.non_atomic_requests(wrapper))
+
+
+@probe
+def health(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "healthy"})
 
 
-@require_GET
-def live(request: HttpRequest) -> JsonResponse:
+@probe
+def live(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "alive"})
 
 
-@require_GET
-@transaction.non_atomic_requests
-def ready(request: HttpRequest) -> JsonResponse:
+@probe
+def ready(request: HttpRequest) -> HttpResponse:
     """Ready when ``SELECT 1`` succeeds; 503 otherwise, so Kubernetes stops routing."""
     try:
         with connection.cursor() as cursor:

@@ -8,7 +8,9 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "request_id", default="-"
+)
 # Echo a client's id only when it is a plain token: it goes into headers and logs.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
 

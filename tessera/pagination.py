@@ -23,7 +23,12 @@ class LimitOffsetPagination(pagination.BasePagination):
     fixed_bounds = False
     include_limit_offset = True
 
-    def __init__(self, *, fixed_bounds: bool | None = None, include_limit_offset: bool | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        fixed_bounds: bool | None = None,
+        include_limit_offset: bool | None = None,
+    ) -> None:
         if fixed_bounds is not None:
             self.fixed_bounds = fixed_bounds
         if include_limit_offset is not None:
@@ -38,15 +43,21 @@ class LimitOffsetPagination(pagination.BasePagination):
         default, maximum = self.bounds()
 
         class PageSerializer(serializers.Serializer):
-            limit = serializers.IntegerField(min_value=1, max_value=maximum, default=default)
+            limit = serializers.IntegerField(
+                min_value=1, max_value=maximum, default=default
+            )
             offset = serializers.IntegerField(min_value=0, default=0)
 
         params = validate_query(PageSerializer, request)
         return params["limit"], params["offset"]
 
-    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
+    def paginate_queryset(
+        self, queryset: Any, request: Request, view: Any = None
+    ) -> list[Any]:
         self.limit, self.offset = self.page_params(request)
-        self.total = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+        self.total = (
+            queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+        )
         if self.offset >= self.total:
             return []
         return list(queryset[self.offset : self.offset + self.limit])
@@ -64,12 +75,26 @@ class LimitOffsetPagination(pagination.BasePagination):
         properties: dict[str, Any] = {"results": schema, "total": {"type": "integer"}}
         if self.include_limit_offset:
             properties.update(limit={"type": "integer"}, offset={"type": "integer"})
-        return {"type": "object", "required": list(properties), "properties": properties}
+        return {
+            "type": "object",
+            "required": list(properties),
+            "properties": properties,
+        }
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return [
-            {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}},
-            {"name": "offset", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}},
+            {
+                "name": "limit",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": "offset",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 0},
+            },
         ]
 
 

@@ -3,20 +3,30 @@
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, include, path, re_path, resolve
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import RedirectView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
 
 from tessera import errors, health
 
 
+# Exempt from CSRF: a POST to "/x/" or to an unknown route must get the 307 or the
+# 404 envelope, not the CSRF middleware's HTML 403.
+@csrf_exempt
 def not_found(request: HttpRequest, unmatched: str = "") -> HttpResponse:
     """Unknown routes: a 404 envelope, or a 307 to the slash-less route (API.md 1)."""
     if request.path.endswith("/") and request.path != "/":
         target = request.path.rstrip("/")
         try:
-            resolve(target)
+            match = resolve(target)
         except Resolver404:
-            pass
-        else:
+            match = None
+        # Every path resolves to this catch-all: redirect only to a real route.
+        if match is not None and match.url_name != "not-found":
             query = request.META.get("QUERY_STRING", "")
             response = HttpResponseRedirect(target + (f"?{query}" if query else ""))
             response.status_code = 307
@@ -40,7 +50,9 @@ urlpatterns = [
     path("docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
     path("redoc", SpectacularRedocView.as_view(url_name="openapi"), name="redoc"),
     path("admin/", admin.site.urls),
-    re_path(r"^(?P<unmatched>.*)$", not_found),
+    # APPEND_SLASH is off for the API; the admin's entry point still answers "/admin".
+    path("admin", RedirectView.as_view(url="/admin/")),
+    re_path(r"^(?P<unmatched>.*)$", not_found, name="not-found"),
 ]
 
 handler400 = errors.json_bad_request

@@ -8,7 +8,15 @@ from audit.models import Event
 class EventSerializer(serializers.ModelSerializer):
     class Meta:
         model = Event
-        fields = ("id", "entity_type", "entity_id", "action", "actor_id", "payload", "occurred_at")
+        fields = (
+            "id",
+            "entity_type",
+            "entity_id",
+            "action",
+            "actor_id",
+            "payload",
+            "occurred_at",
+        )
         read_only_fields = fields
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,9 +24,13 @@ class EventViewSet(viewsets.GenericViewSet):
     lookup_value_regex = "[^/]+"
     required_scopes = ADMIN_READ
 
+    # Also called by the browsable API to build its filter form.
+    def get_queryset(self) -> QuerySet[Event]:
+        return Event.objects.order_by("-occurred_at", "-id")
+
     def list(self, request: Request) -> Response:
         params = validate_query(EventListQuerySerializer, request)
-        queryset = Event.objects.order_by("-occurred_at", "-id")
+        queryset = self.get_queryset()
         for field in ("entity_type", "entity_id", "action", "actor_id"):
             if params.get(field) is not None:
                 queryset = queryset.filter(**{field: params[field]})
@@ -48,12 +54,14 @@ class EntityHistoryView(APIView):
 
     required_scopes = ADMIN_READ
     pagination_class = FixedLimitOffsetPagination
+    serializer_class = EventSerializer  # for /openapi.json
 
+    @extend_schema(responses=EventSerializer(many=True))
     def get(self, request: Request, entity_type: str, entity_id: str) -> Response:
         entity_uuid = parse_uuid(entity_id, loc=("path", "entity_id"))
-        queryset = Event.objects.filter(entity_type=entity_type, entity_id=entity_uuid).order_by(
-            "-occurred_at", "-id"
-        )
+        queryset = Event.objects.filter(
+            entity_type=entity_type, entity_id=entity_uuid
+        ).order_by("-occurred_at", "-id")
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return Response(paginator.page(EventSerializer(page, many=True).data))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 from django.conf import settings
 from rest_framework import serializers
 
@@ -18,13 +19,21 @@ def clean_team_name(value: str) -> str:
         raise serializers.ValidationError(
             f"String should have at most {limit} characters", code="max_length"
         )
+    if not value:
+        raise serializers.ValidationError(
+            "String should have at least 1 character", code="min_length"
+        )
     name = value.strip()
+    # Rule violations are the reference's custom validators: type "value_error".
     if not name:
-        raise serializers.ValidationError("Team name cannot be empty or whitespace only")
+        raise serializers.ValidationError(
+            "Team name cannot be empty or whitespace only", code="value_error"
+        )
     if not TEAM_NAME.match(name):
         raise serializers.ValidationError(
             "Team name must start and end with a letter or digit and contain only "
-            "letters, digits, underscores, hyphens and spaces"
+            "letters, digits, underscores, hyphens and spaces",
+            code="value_error",
         )
     return name
 
@@ -45,7 +54,9 @@ class CreateTeamSerializer(serializers.Serializer):
 
 
 class UpdateTeamSerializer(serializers.Serializer):
-    name = serializers.CharField(trim_whitespace=False, allow_blank=True, required=False, allow_null=True)
+    name = serializers.CharField(
+        trim_whitespace=False, allow_blank=True, required=False, allow_null=True
+    )
     metadata = serializers.DictField(required=False, allow_null=True)
 
     def validate_name(self, value: str | None) -> str | None:
@@ -80,7 +91,16 @@ class CreatedApiKeySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApiKey
-        fields = ("id", "key", "key_prefix", "name", "team_id", "scopes", "created_at", "expires_at")
+        fields = (
+            "id",
+            "key",
+            "key_prefix",
+            "name",
+            "team_id",
+            "scopes",
+            "created_at",
+            "expires_at",
+        )
         read_only_fields = fields
 
     def get_key(self, obj: ApiKey) -> str:

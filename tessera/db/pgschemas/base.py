@@ -17,7 +17,9 @@ def schema_for(model: Any) -> str | None:
     """Return the schema ``settings.DB_SCHEMAS`` assigns to ``model``, if any."""
     meta = model._meta
     mapping: dict[str, str] = settings.DB_SCHEMAS
-    return mapping.get(f"{meta.app_label}.{meta.model_name}") or mapping.get(meta.app_label)
+    return mapping.get(f"{meta.app_label}.{meta.model_name}") or mapping.get(
+        meta.app_label
+    )
 
 
 def search_path() -> list[str]:
