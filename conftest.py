@@ -55,7 +55,9 @@ def other_team(make_team) -> Team:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def make_key(db) -> Callable[..., tuple[ApiKey, str]]:  # type: ignore[no-untyped-def]
-    def make(team: Team, scopes: Iterable[str] = ("read", "write"), **fields: object) -> tuple[ApiKey, str]:
+    def make(
+        team: Team, scopes: Iterable[str] = ("read", "write"), **fields: object
+    ) -> tuple[ApiKey, str]:
         return team_services.create_api_key(
             team=team, name="test key", scopes=list(scopes), actor=SYSTEM, **fields
         )

@@ -23,7 +23,9 @@ class Asset(UUIDModel):
     """A table, view or model in the warehouse, owned by one producer team."""
 
     fqn = models.CharField(max_length=1000)
-    owner_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="assets")
+    owner_team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="assets"
+    )
     environment = models.CharField(max_length=50, default="production")
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -36,7 +38,9 @@ class Asset(UUIDModel):
         ordering = ["fqn", "id"]
         constraints = [
             # Soft-deleted assets keep their (fqn, environment) pair reserved.
-            models.UniqueConstraint(fields=["fqn", "environment"], name="asset_unique_fqn_environment")
+            models.UniqueConstraint(
+                fields=["fqn", "environment"], name="asset_unique_fqn_environment"
+            )
         ]
 
     def __str__(self) -> str:
@@ -68,10 +72,12 @@ class Dependency(UUIDModel):
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["dependent_asset", "dependency_asset"], name="dependency_unique_pair"
+                fields=["dependent_asset", "dependency_asset"],
+                name="dependency_unique_pair",
             ),
             models.CheckConstraint(
-                condition=~Q(dependent_asset=F("dependency_asset")), name="dependency_not_self"
+                condition=~Q(dependent_asset=F("dependency_asset")),
+                name="dependency_not_self",
             ),
         ]
         verbose_name_plural = "dependencies"
@@ -112,10 +118,14 @@ class Contract(UUIDModel):
     version = models.CharField(max_length=50)
     schema = models.JSONField()
     compatibility_mode = models.CharField(
-        max_length=20, choices=CompatibilityMode.choices, default=CompatibilityMode.BACKWARD
+        max_length=20,
+        choices=CompatibilityMode.choices,
+        default=CompatibilityMode.BACKWARD,
     )
     guarantees = models.JSONField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
     published_at = models.DateTimeField(default=timezone.now)
     # A team id, not a foreign key: contracts imported from elsewhere may name any team.
     published_by = models.UUIDField()
@@ -126,10 +136,15 @@ class Contract(UUIDModel):
         db_table = "contracts"
         ordering = ["-published_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["asset", "version"], name="contract_unique_version")
+            models.UniqueConstraint(
+                fields=["asset", "version"], name="contract_unique_version"
+            )
         ]
         indexes = [
-            models.Index(fields=["asset", "status", "-published_at"], name="contract_asset_status"),
+            models.Index(
+                fields=["asset", "status", "-published_at"],
+                name="contract_asset_status",
+            ),
             models.Index(fields=["-published_at", "-id"], name="contract_published"),
         ]
 
@@ -145,10 +160,16 @@ class Registration(UUIDModel):
         MIGRATING = "migrating"
         INACTIVE = "inactive"
 
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="registrations")
-    consumer_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="registrations")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="registrations"
+    )
+    consumer_team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="registrations"
+    )
     pinned_version = models.CharField(max_length=50, null=True, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
     registered_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
 
@@ -156,8 +177,12 @@ class Registration(UUIDModel):
         db_table = "registrations"
         ordering = ["-registered_at", "-id"]
         indexes = [
-            models.Index(fields=["contract", "status"], name="registration_contract_status"),
-            models.Index(fields=["consumer_team", "-registered_at"], name="registration_consumer"),
+            models.Index(
+                fields=["contract", "status"], name="registration_contract_status"
+            ),
+            models.Index(
+                fields=["consumer_team", "-registered_at"], name="registration_consumer"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -184,7 +209,9 @@ class Proposal(UUIDModel):
     change_type = models.CharField(max_length=10, choices=ChangeType.choices)
     # Full change objects as produced by the differ (type, path, message, values).
     breaking_changes = models.JSONField(default=list)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING
+    )
     proposed_by = models.UUIDField()
     # The version the producer asked for when the proposal opened (webhook payloads).
     proposed_version = models.CharField(max_length=50, null=True, blank=True)
@@ -219,8 +246,12 @@ class Acknowledgment(UUIDModel):
         BLOCKED = "blocked"
         MIGRATING = "migrating"
 
-    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="acknowledgments")
-    consumer_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="acknowledgments")
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.PROTECT, related_name="acknowledgments"
+    )
+    consumer_team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="acknowledgments"
+    )
     response = models.CharField(max_length=20, choices=Response.choices)
     migration_deadline = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(null=True, blank=True)

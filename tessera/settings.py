@@ -128,7 +128,9 @@ CACHE_TTL_SCHEMA = _int("CACHE_TTL_SCHEMA", 3600, minimum=0)
 # --- Authentication -------------------------------------------------------------------
 AUTH_DISABLED = _bool("AUTH_DISABLED", False)
 if AUTH_DISABLED and ENVIRONMENT == "production":
-    raise ImproperlyConfigured("AUTH_DISABLED=true is refused when ENVIRONMENT=production")
+    raise ImproperlyConfigured(
+        "AUTH_DISABLED=true is refused when ENVIRONMENT=production"
+    )
 BOOTSTRAP_API_KEY = _raw("BOOTSTRAP_API_KEY")
 # last_used_at is written at most this often per key, not on every request.
 API_KEY_LAST_USED_RESOLUTION_SECONDS = 60
@@ -138,7 +140,8 @@ CORS_ORIGINS = config.parse_list("CORS_ORIGINS", _raw("CORS_ORIGINS", "*"))
 CORS_ALLOW_METHODS_SETTING = [
     m.upper()
     for m in config.parse_list(
-        "CORS_ALLOW_METHODS", _raw("CORS_ALLOW_METHODS", "GET,POST,PATCH,DELETE,OPTIONS")
+        "CORS_ALLOW_METHODS",
+        _raw("CORS_ALLOW_METHODS", "GET,POST,PATCH,DELETE,OPTIONS"),
     )
 ]
 if "*" in CORS_ORIGINS:
@@ -174,9 +177,13 @@ MAX_FQN_LENGTH = _int("MAX_FQN_LENGTH", 1000, minimum=3, maximum=1000)
 MAX_TEAM_NAME_LENGTH = _int("MAX_TEAM_NAME_LENGTH", 255, minimum=1, maximum=255)
 DEFAULT_ENVIRONMENT = _raw("DEFAULT_ENVIRONMENT", "production")
 if not 1 <= len(DEFAULT_ENVIRONMENT) <= 50:
-    raise ImproperlyConfigured("Invalid value for DEFAULT_ENVIRONMENT: 1 to 50 characters")
+    raise ImproperlyConfigured(
+        "Invalid value for DEFAULT_ENVIRONMENT: 1 to 50 characters"
+    )
 IMPACT_DEPTH_MAX = _int("IMPACT_DEPTH_MAX", 10, minimum=1, maximum=100)
-IMPACT_DEPTH_DEFAULT = _int("IMPACT_DEPTH_DEFAULT", 5, minimum=1, maximum=IMPACT_DEPTH_MAX)
+IMPACT_DEPTH_DEFAULT = _int(
+    "IMPACT_DEPTH_DEFAULT", 5, minimum=1, maximum=IMPACT_DEPTH_MAX
+)
 PAGINATION_LIMIT_MAX = _int("PAGINATION_LIMIT_MAX", 100, minimum=1)
 PAGINATION_LIMIT_DEFAULT = _int(
     "PAGINATION_LIMIT_DEFAULT", 50, minimum=1, maximum=PAGINATION_LIMIT_MAX
@@ -196,7 +203,9 @@ WEBHOOK_TIMEOUT_SECONDS = config.parse_float(
     "WEBHOOK_TIMEOUT_SECONDS", _raw("WEBHOOK_TIMEOUT_SECONDS", "30"), minimum=0.001
 )
 WEBHOOK_SWEEP_INTERVAL_SECONDS = config.parse_float(
-    "WEBHOOK_SWEEP_INTERVAL_SECONDS", _raw("WEBHOOK_SWEEP_INTERVAL_SECONDS", "60"), minimum=0.1
+    "WEBHOOK_SWEEP_INTERVAL_SECONDS",
+    _raw("WEBHOOK_SWEEP_INTERVAL_SECONDS", "60"),
+    minimum=0.1,
 )
 # Host names, IPs or CIDRs that may be private or loopback (SSRF guard, webhooks.egress).
 WEBHOOK_ALLOWED_HOSTS = config.parse_list(
@@ -351,6 +360,10 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
         # 4xx answers are normal API traffic, not warnings.
-        "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
+        "django.request": {
+            "handlers": ["stdout"],
+            "level": "ERROR",
+            "propagate": False,
+        },
     },
 }
