@@ -35,6 +35,11 @@ class Event(UUIDModel):
     entity_id = models.UUIDField()
     action = models.CharField(max_length=100)
     actor_id = models.UUIDField(null=True, blank=True)
+    # Who acted, as text ("api_key:ci", "admin:alice", "manage.py bootstrap"): admin
+    # actions and commands act for no team, and the text outlives deleted keys.
+    actor_label = models.CharField(
+        max_length=200, blank=True, default="", db_default=""
+    )
     payload = models.JSONField(default=dict)
     occurred_at = models.DateTimeField(default=timezone.now)
 

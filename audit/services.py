@@ -18,6 +18,7 @@ def record_event(
     entity_type: str,
     entity_id: uuid.UUID | str,
     actor_id: uuid.UUID | str | None,
+    actor_label: str = "",
     payload: Mapping[str, Any] | None = None,
 ) -> Event:
     """Append an event. Call it inside the transaction of the change it describes."""
@@ -28,5 +29,6 @@ def record_event(
         entity_type=entity_type,
         entity_id=entity_id,
         actor_id=actor_id,
+        actor_label=actor_label[:200],
         payload=data,
     )

@@ -19,11 +19,7 @@ from rest_framework import serializers
 from teams import services
 from teams.api.serializers import clean_team_name
 from teams.models import ApiKey, ApiKeyScope, Team
-from teams.principal import Principal
-
-
-def admin_actor(request: HttpRequest) -> Principal:
-    return Principal.system(f"admin:{request.user.get_username()}")
+from tessera.admin import DeletedFilter, admin_actor
 
 
 def adopt(instance: Model, saved: Model) -> None:
@@ -35,23 +31,6 @@ def adopt(instance: Model, saved: Model) -> None:
         setattr(instance, field.attname, getattr(saved, field.attname))
     instance._state.adding = False
     instance._state.db = saved._state.db
-
-
-class DeletedFilter(admin.SimpleListFilter):
-    title = "deleted"
-    parameter_name = "deleted"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("no", "No"), ("yes", "Yes")]
-
-    def queryset(
-        self, request: HttpRequest, queryset: QuerySet[Team]
-    ) -> QuerySet[Team]:
-        if self.value() == "no":
-            return queryset.filter(deleted_at__isnull=True)
-        if self.value() == "yes":
-            return queryset.filter(deleted_at__isnull=False)
-        return queryset
 
 
 class TeamForm(forms.ModelForm):

@@ -56,7 +56,11 @@ class Principal:
     @classmethod
     def for_api_key(cls, key: ApiKey) -> Principal:
         return cls(
-            PrincipalKind.API_KEY, frozenset(key.scopes), key.team, key, key.name
+            PrincipalKind.API_KEY,
+            frozenset(key.scopes),
+            key.team,
+            key,
+            f"api_key:{key.name}",
         )
 
     @classmethod

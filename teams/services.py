@@ -42,6 +42,7 @@ def create_team(*, name: str, metadata: dict[str, Any], actor: Principal) -> Tea
         entity_type="team",
         entity_id=team.id,
         actor_id=actor.team_id,
+        actor_label=actor.label,
         payload={"name": team.name},
     )
     return team
@@ -72,6 +73,7 @@ def update_team(
         entity_type="team",
         entity_id=team.id,
         actor_id=actor.team_id,
+        actor_label=actor.label,
         payload={"changes": changes},
     )
     return team
@@ -87,6 +89,7 @@ def delete_team(*, team: Team, actor: Principal) -> Team:
         entity_type="team",
         entity_id=team.id,
         actor_id=actor.team_id,
+        actor_label=actor.label,
     )
     return team
 
@@ -102,6 +105,7 @@ def restore_team(*, team: Team, actor: Principal) -> Team:
             entity_type="team",
             entity_id=team.id,
             actor_id=actor.team_id,
+            actor_label=actor.label,
         )
     return team
 
@@ -130,6 +134,7 @@ def create_api_key(
         entity_type="api_key",
         entity_id=key.id,
         actor_id=actor.team_id,
+        actor_label=actor.label,
         payload={"name": name, "team_id": str(team.id), "scopes": list(scopes)},
     )
     return key, raw
@@ -146,6 +151,7 @@ def revoke_api_key(*, key: ApiKey, actor: Principal) -> ApiKey:
         entity_type="api_key",
         entity_id=key.id,
         actor_id=actor.team_id,
+        actor_label=actor.label,
         payload={"name": key.name, "team_id": str(key.team_id)},
     )
     return key

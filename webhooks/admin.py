@@ -6,14 +6,15 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from teams.principal import Principal, PrincipalKind
+from tessera.admin import ReadOnlyAdminMixin, admin_actor
 from tessera.errors import TesseraError
 from webhooks.models import WebhookDelivery
 from webhooks.services import redeliver_delivery
 
 
+# Deliveries are written by the application only; staff may redeliver, not edit.
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "event_type",
@@ -53,20 +54,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         error = delivery.last_error or ""
         return error if len(error) <= 80 else error[:79] + "…"
 
-    # Deliveries are written by the application only; staff may redeliver, not edit.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: WebhookDelivery | None = None
-    ) -> bool:
-        return False
-
-    def has_delete_permission(
-        self, request: HttpRequest, obj: WebhookDelivery | None = None
-    ) -> bool:
-        return False
-
     def has_redeliver_permission(self, request: HttpRequest) -> bool:
         # Editing is closed to everyone; redelivering needs the model's change permission.
         return request.user.has_perm("webhooks.change_webhookdelivery")
@@ -77,9 +64,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def redeliver(
         self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]
     ) -> None:
-        actor = Principal.full_access(
-            PrincipalKind.STAFF, f"staff:{request.user.get_username()}"
-        )
+        actor = admin_actor(request)
         done = 0
         for delivery in queryset.order_by("created_at", "id"):
             try:

@@ -376,7 +376,6 @@ def redeliver_delivery(
         "previous_attempts": delivery.attempts,
         "last_error": delivery.last_error,
         "last_status_code": delivery.last_status_code,
-        "by": actor.label,
     }
     delivery.status = WebhookDelivery.Status.PENDING
     delivery.attempts = 0
@@ -399,6 +398,7 @@ def redeliver_delivery(
         entity_type="webhook_delivery",
         entity_id=delivery.pk,
         actor_id=actor.team_id,
+        actor_label=actor.label,
         payload=previous,
     )
     return delivery

@@ -7,47 +7,17 @@ events). The one write offered is restoring soft-deleted assets, through
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from contracts.models import Asset, Dependency
 from contracts.services.assets import restore_asset
-from teams.principal import Principal
-
-
-class DeletedFilter(admin.SimpleListFilter):
-    title = "deleted"
-    parameter_name = "deleted"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("no", "No"), ("yes", "Yes")]
-
-    def queryset(
-        self, request: HttpRequest, queryset: QuerySet[Asset]
-    ) -> QuerySet[Asset]:
-        if self.value() == "no":
-            return queryset.filter(deleted_at__isnull=True)
-        if self.value() == "yes":
-            return queryset.filter(deleted_at__isnull=False)
-        return queryset
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from tessera.admin import DeletedFilter, ReadOnlyAdminMixin, admin_actor
 
 
 @admin.register(Asset)
-class AssetAdmin(ReadOnlyAdmin):
+class AssetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("fqn", "environment", "owner_team", "created_at", "deleted_at")
     list_filter = (DeletedFilter, "environment")
     list_select_related = ("owner_team",)
@@ -63,7 +33,7 @@ class AssetAdmin(ReadOnlyAdmin):
         description="Restore selected deleted assets", permissions=["restore"]
     )
     def restore_assets(self, request: HttpRequest, queryset: QuerySet[Asset]) -> None:
-        actor = Principal.system(f"admin:{request.user.get_username()}")
+        actor = admin_actor(request)
         restored = 0
         for asset in queryset.filter(deleted_at__isnull=False):
             restore_asset(asset=asset, actor=actor)
@@ -72,7 +42,7 @@ class AssetAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Dependency)
-class DependencyAdmin(ReadOnlyAdmin):
+class DependencyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "dependent_asset",
         "dependency_type",

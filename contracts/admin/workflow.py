@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString
 from contracts.models import Acknowledgment, Contract, Proposal, Registration
 from contracts.services.proposals import force_approve_proposal, withdraw_proposal
 from teams.principal import Principal
+from tessera.admin import ReadOnlyAdminMixin, admin_actor
 from tessera.errors import TesseraError
 
 
@@ -33,18 +34,7 @@ def pretty_json(value: Any) -> SafeString:
     )
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ContractInline(ReadOnlyMixin, admin.TabularInline):
+class ContractInline(ReadOnlyAdminMixin, admin.TabularInline):
     """Every version of an asset, newest first; usable on the asset's admin page."""
 
     model = Contract
@@ -56,7 +46,7 @@ class ContractInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ContractAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "asset",
         "version",
@@ -99,7 +89,7 @@ class ContractAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class RegistrationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "consumer_team",
         "contract",
@@ -122,7 +112,7 @@ class RegistrationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     readonly_fields = fields
 
 
-class AcknowledgmentInline(ReadOnlyMixin, admin.TabularInline):
+class AcknowledgmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Acknowledgment
     fields = (
         "consumer_team",
@@ -137,7 +127,7 @@ class AcknowledgmentInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "asset",
         "change_type",
@@ -213,7 +203,7 @@ class ProposalAdmin(ReadOnlyMixin, admin.ModelAdmin):
         verb: str,
     ) -> None:
         """Apply ``transition`` to each proposal; report successes and each failure."""
-        actor = Principal.system(f"admin:{request.user.get_username()}")
+        actor = admin_actor(request)
         done = 0
         for proposal in queryset.select_related("asset").order_by("proposed_at", "id"):
             try:

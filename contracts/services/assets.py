@@ -76,6 +76,7 @@ def create_asset(
         entity_type="asset",
         entity_id=asset.id,
         actor_id=actor.team_id,
+        actor_label=actor.label,
         payload={"fqn": fqn, "environment": environment, "owner_team_id": owner.id},
     )
     return asset
@@ -130,6 +131,7 @@ def update_asset(
         entity_type="asset",
         entity_id=asset.id,
         actor_id=actor.team_id,
+        actor_label=actor.label,
         payload={"changes": changes},
     )
     return asset
@@ -147,6 +149,7 @@ def delete_asset(*, asset: Asset, actor: Principal) -> Asset:
         entity_type="asset",
         entity_id=asset.id,
         actor_id=actor.team_id,
+        actor_label=actor.label,
         payload={"fqn": asset.fqn, "environment": asset.environment},
     )
     return asset
@@ -167,6 +170,7 @@ def restore_asset(*, asset: Asset, actor: Principal) -> Asset:
             entity_type="asset",
             entity_id=asset.id,
             actor_id=actor.team_id,
+            actor_label=actor.label,
             payload={"fqn": asset.fqn, "environment": asset.environment},
         )
     return asset
@@ -218,6 +222,7 @@ def add_dependency(
         entity_type="dependency",
         entity_id=dependency.id,
         actor_id=actor.team_id,
+        actor_label=actor.label,
         payload={
             "dependent_asset_id": asset.id,
             "dependency_asset_id": depends_on_asset_id,
@@ -261,6 +266,7 @@ def remove_dependency(*, dependency: Dependency, actor: Principal) -> None:
         entity_type="dependency",
         entity_id=dependency_id,
         actor_id=actor.team_id,
+        actor_label=actor.label,
         payload=payload,
     )
 

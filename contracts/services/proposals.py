@@ -28,7 +28,7 @@ from contracts.errors import (
 )
 from contracts.models import Acknowledgment, Contract, Proposal, Registration
 from teams.models import Team
-from teams.principal import Principal, PrincipalKind
+from teams.principal import Principal
 from tessera.errors import BadRequestError, NotFoundError
 from webhooks.services import queue_event
 
@@ -197,13 +197,6 @@ def _resolve(proposal: Proposal, status: str) -> None:
     proposal.save(update_fields=["status", "resolved_at"])
 
 
-def _audit_payload(payload: dict[str, Any], actor: Principal) -> dict[str, Any]:
-    # Admin actions act as no team: name the admin user so the trail says who it was.
-    if actor.kind == PrincipalKind.SYSTEM:
-        return {**payload, "actor_label": actor.label}
-    return payload
-
-
 def _queue_status_event(
     proposal: Proposal, *, event: str, status: str, actor_team: Team | None
 ) -> None:
@@ -267,6 +260,7 @@ def acknowledge_proposal(
         entity_type="proposal",
         entity_id=proposal.id,
         actor_id=team.id,
+        actor_label=actor.label,
         payload={"response": response, "notes": notes},
     )
 
@@ -277,6 +271,7 @@ def acknowledge_proposal(
             entity_type="proposal",
             entity_id=proposal.id,
             actor_id=team.id,
+            actor_label=actor.label,
             payload={"reason": BLOCKED_REASON},
         )
         _queue_status_event(
@@ -312,6 +307,7 @@ def acknowledge_proposal(
             entity_type="proposal",
             entity_id=proposal.id,
             actor_id=None,
+            actor_label=actor.label,
             payload={"acknowledged_count": len(acknowledged), "auto_approved": True},
         )
         _queue_status_event(
@@ -335,7 +331,8 @@ def withdraw_proposal(*, proposal_id: uuid.UUID, actor: Principal) -> Proposal:
         entity_type="proposal",
         entity_id=proposal.id,
         actor_id=actor.team_id,
-        payload=_audit_payload({}, actor),
+        actor_label=actor.label,
+        payload={},
     )
     _queue_status_event(
         proposal, event="proposal.withdrawn", status="withdrawn", actor_team=None
@@ -363,7 +360,8 @@ def force_approve_proposal(
         entity_type="proposal",
         entity_id=proposal.id,
         actor_id=actor_team_id,
-        payload=_audit_payload({"warning": FORCE_WARNING}, actor),
+        actor_label=actor.label,
+        payload={"warning": FORCE_WARNING},
     )
     actor_team = (
         Team.objects.filter(pk=actor_team_id).first() if actor_team_id else None

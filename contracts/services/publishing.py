@@ -126,6 +126,7 @@ def publish_contract(
                 diff=diff,
                 breaking=breaking,
                 publisher=publisher,
+                actor=actor,
             )
             return PublishResult(
                 action=PublishAction.PROPOSAL_CREATED,
@@ -150,6 +151,7 @@ def publish_contract(
         entity_type="contract",
         entity_id=contract.id,
         actor_id=publisher.id,
+        actor_label=actor.label,
         payload={"version": version, "change_type": change_type, "force": forced},
     )
     _queue_contract_published(contract, asset=asset, publisher=publisher, proposal=None)
@@ -218,6 +220,7 @@ def publish_proposal(
         entity_type="contract",
         entity_id=contract.id,
         actor_id=publisher.id,
+        actor_label=actor.label,
         payload={
             "version": version,
             "change_type": proposal.change_type,
@@ -292,6 +295,7 @@ def _open_proposal(
     diff: SchemaDiff,
     breaking: Sequence[Change],
     publisher: Team,
+    actor: Principal,
 ) -> Proposal:
     """Store a pending proposal for a breaking change and announce it."""
     proposal = Proposal.objects.create(
@@ -308,6 +312,7 @@ def _open_proposal(
         entity_type="proposal",
         entity_id=proposal.id,
         actor_id=publisher.id,
+        actor_label=actor.label,
         payload={
             "asset_id": str(asset.id),
             "change_type": diff.change_type,

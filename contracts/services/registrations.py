@@ -61,6 +61,7 @@ def create_registration(
         entity_type="registration",
         entity_id=registration.id,
         actor_id=actor.team_id,
+        actor_label=actor.label,
         payload={
             "contract_id": str(contract.id),
             "consumer_team_id": str(team.id),
@@ -109,6 +110,7 @@ def update_registration(
         entity_type="registration",
         entity_id=registration.id,
         actor_id=actor.team_id,
+        actor_label=actor.label,
         payload={"changes": changes},
     )
     return registration
@@ -125,6 +127,7 @@ def delete_registration(*, registration_id: uuid.UUID, actor: Principal) -> None
         entity_type="registration",
         entity_id=registration.id,
         actor_id=actor.team_id,
+        actor_label=actor.label,
         payload={
             "contract_id": str(registration.contract_id),
             "consumer_team_id": str(registration.consumer_team_id),

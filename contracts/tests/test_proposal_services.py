@@ -339,7 +339,7 @@ def test_an_admin_may_force_for_a_team_that_does_not_exist(proposal, webhooks):
     )
     event = Event.objects.get(action="proposal.force_approved")
     assert str(event.actor_id) == ghost
-    assert event.payload["actor_label"] == "admin:root"
+    assert event.actor_label == "admin:root"
 
 
 # --- Reads ------------------------------------------------------------------------------
@@ -425,7 +425,11 @@ def test_the_admin_withdraws_proposals_through_the_service(
     assert status_of(proposal) == "withdrawn"
     assert status_of(settled) == "rejected"
     event = Event.objects.get(action="proposal.withdrawn")
-    assert (event.actor_id, event.payload) == (None, {"actor_label": "admin:root"})
+    assert (event.actor_id, event.actor_label, event.payload) == (
+        None,
+        "admin:root",
+        {},
+    )
 
 
 def test_the_admin_force_approves_proposals_through_the_service(
@@ -438,8 +442,7 @@ def test_the_admin_force_approves_proposals_through_the_service(
     ]
     assert status_of(proposal) == "approved"
     assert (
-        Event.objects.get(action="proposal.force_approved").payload["actor_label"]
-        == "admin:root"
+        Event.objects.get(action="proposal.force_approved").actor_label == "admin:root"
     )
 
 
