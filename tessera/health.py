@@ -1,15 +1,24 @@
-"""Health probes (API.md 6): never authenticated, never rate-limited, never in a transaction."""
+"""Health probes (API.md 6): never authenticated, never rate-limited, never in a transaction.
+
+The probes are plain Django views, invisible to drf-spectacular; the ``*Schema``
+API views below only describe them in /openapi.json (``schema_endpoints()``, added by
+``tessera.openapi.add_health_endpoints``) and are never routed.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from tessera.errors import ErrorCode, error_body
 
@@ -59,3 +68,93 @@ def ready(request: HttpRequest) -> HttpResponse:
             {"status": "not_ready", "database": False, "error": detail}, status=503
         )
     return JsonResponse({"status": "ready", "database": True})
+
+
+# --- OpenAPI (documentation only) -------------------------------------------------------
+
+
+def _status_body(status: str, **extra: dict[str, Any]) -> dict[str, Any]:
+    properties: dict[str, Any] = {"status": {"type": "string", "enum": [status]}}
+    properties.update(extra)
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+class _ProbeSchema(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+    probe: View
+
+    def get(self, request: Request) -> HttpResponse:
+        return type(self).probe(request._request)
+
+
+class HealthSchema(_ProbeSchema):
+    probe = staticmethod(health)
+
+    @extend_schema(
+        operation_id="health",
+        tags=["health"],
+        summary="Health check",
+        description="Always `200` while the process serves requests. No credentials.",
+        responses={200: OpenApiResponse(_status_body("healthy"), description="Up.")},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        return super().get(request)
+
+
+class LiveSchema(_ProbeSchema):
+    probe = staticmethod(live)
+
+    @extend_schema(
+        operation_id="health_live",
+        tags=["health"],
+        summary="Liveness probe",
+        description="Always `200` while the process serves requests; does not touch "
+        "the database. No credentials.",
+        responses={200: OpenApiResponse(_status_body("alive"), description="Alive.")},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        return super().get(request)
+
+
+class ReadySchema(_ProbeSchema):
+    probe = staticmethod(ready)
+
+    @extend_schema(
+        operation_id="health_ready",
+        tags=["health"],
+        summary="Readiness probe",
+        description="Runs `SELECT 1` against the database. No credentials.",
+        responses={
+            200: OpenApiResponse(
+                _status_body("ready", database={"type": "boolean", "enum": [True]}),
+                description="The database answers.",
+            ),
+            503: OpenApiResponse(
+                _status_body(
+                    "not_ready",
+                    database={"type": "boolean", "enum": [False]},
+                    error={
+                        "type": "string",
+                        "description": "The driver's error in development, "
+                        "`database unavailable` otherwise.",
+                    },
+                ),
+                description="The database does not answer.",
+            ),
+        },
+    )
+    def get(self, request: Request) -> HttpResponse:
+        return super().get(request)
+
+
+def schema_endpoints() -> list[tuple[str, str, str, Any]]:
+    """The probes as drf-spectacular endpoints: (path, path regex, method, view)."""
+    return [
+        (f"/{route}", f"^{route}$", "GET", view.as_view())
+        for route, view in (
+            ("health", HealthSchema),
+            ("health/live", LiveSchema),
+            ("health/ready", ReadySchema),
+        )
+    ]

@@ -326,7 +326,19 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tessera API",
-    "DESCRIPTION": "Data contract coordination for warehouses.",
+    "DESCRIPTION": (
+        "Data contract coordination for warehouses.\n\n"
+        "Resources live under `/api/v1`, without trailing slashes; the health probes "
+        "are at the root. Authenticate with `Authorization: Bearer <key>` or "
+        "`X-API-Key: <key>`; scopes are `read`, `write` and `admin` (`admin` implies "
+        "the others). Request bodies are JSON; unknown fields and query parameters are "
+        "ignored. Ids are UUIDs: a malformed one is a `422`, not a `404`.\n\n"
+        "Errors use one envelope, the `Error` schema: "
+        '`{"error": {"code", "message", "request_id", "timestamp", "details"}}`; '
+        "request-validation errors (`422 VALIDATION_ERROR`) add a top-level `detail` "
+        "array naming each problem. Every response carries `X-Request-ID`. Lists are "
+        'pages: `{"results", "total", "limit", "offset"}`.'
+    ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -336,6 +348,48 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     # Security schemes come from teams.authentication (OpenApiAuthenticationExtension).
+    # Views declare their shapes with extend_schema; helpers are in tessera/openapi.py.
+    # Public text comes from the annotations only: docstrings are for developers.
+    "DISABLE_DOCSTRING_DESCRIPTIONS": True,
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "PREPROCESSING_HOOKS": ["tessera.openapi.add_health_endpoints"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tessera.openapi.require_marked_bodies",
+    ],
+    # One name per choice set (the sets are compared with their labels).
+    "ENUM_NAME_OVERRIDES": {
+        "ErrorCodeEnum": "tessera.errors.ErrorCode",
+        "ContractStatusEnum": "contracts.models.Contract.Status",
+        "RegistrationStatusEnum": "contracts.models.Registration.Status",
+        "ProposalStatusEnum": "contracts.models.Proposal.Status",
+        "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+        "AcknowledgmentResponseEnum": "contracts.models.Acknowledgment.Response",
+        "ChangeTypeEnum": "contracts.models.ChangeType",
+        "ChangeKindEnum": "contracts.api.serializers.contracts.CHANGE_KINDS",
+        "PublishedActionEnum": ["published"],
+        "ForcePublishedActionEnum": ["force_published"],
+        "ProposalCreatedActionEnum": ["proposal_created"],
+    },
+    "TAGS": [
+        {"name": "teams", "description": "Teams own assets and consume contracts."},
+        {"name": "api-keys", "description": "API keys; the secret is shown once."},
+        {
+            "name": "assets",
+            "description": "Assets, their contracts (publish, history, diff), impact "
+            "analysis, dependencies and lineage.",
+        },
+        {"name": "contracts", "description": "Published contracts."},
+        {"name": "registrations", "description": "Consumer registrations."},
+        {
+            "name": "proposals",
+            "description": "Breaking changes awaiting consumer acknowledgment.",
+        },
+        {"name": "schemas", "description": "JSON Schema validation."},
+        {"name": "webhooks", "description": "Webhook deliveries."},
+        {"name": "audit", "description": "The audit trail."},
+        {"name": "health", "description": "Probes; no credentials."},
+    ],
 }
 
 # --- Logging: stdout, LOG_LEVEL, with the request id on every line ---------------------

@@ -3,9 +3,12 @@
 from rest_framework import serializers
 
 from audit.models import Event
+from tessera.openapi import JsonObjectField
 
 
 class EventSerializer(serializers.ModelSerializer):
+    payload = JsonObjectField(read_only=True)
+
     class Meta:
         model = Event
         fields = (
@@ -21,13 +24,19 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class EventListQuerySerializer(serializers.Serializer):
-    entity_type = serializers.CharField(required=False)
+    entity_type = serializers.CharField(required=False, help_text="Exact match.")
     entity_id = serializers.UUIDField(required=False)
-    action = serializers.CharField(required=False)
+    action = serializers.CharField(
+        required=False, help_text="Exact match, e.g. `contract.published`."
+    )
     actor_id = serializers.UUIDField(required=False)
     # "from" is a Python keyword: declared in __init__ below.
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["from"] = serializers.DateTimeField(required=False)
-        self.fields["to"] = serializers.DateTimeField(required=False)
+        self.fields["from"] = serializers.DateTimeField(
+            required=False, help_text="Inclusive lower bound on `occurred_at`."
+        )
+        self.fields["to"] = serializers.DateTimeField(
+            required=False, help_text="Inclusive upper bound on `occurred_at`."
+        )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,9 +14,11 @@ from audit.api.serializers import EventListQuerySerializer, EventSerializer
 from audit.models import Event
 from tessera.api import parse_uuid, validate_query
 from tessera.errors import NotFoundError
+from tessera.openapi import error_responses, page_of, page_parameters, uuid_path
 from tessera.pagination import FixedLimitOffsetPagination
 
 ADMIN_READ = {"list": "admin", "retrieve": "admin", "get": "admin"}
+EVENT_PAGE = page_of(EventSerializer)
 
 
 class EventViewSet(viewsets.GenericViewSet):
@@ -28,6 +31,15 @@ class EventViewSet(viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[Event]:
         return Event.objects.order_by("-occurred_at", "-id")
 
+    @extend_schema(
+        operation_id="audit_list_events",
+        tags=["audit"],
+        summary="List audit events",
+        description="Newest first (`occurred_at` descending). Fixed page bounds: "
+        "default 50, at most 100.",
+        parameters=[EventListQuerySerializer, *page_parameters(fixed=True)],
+        responses={200: EVENT_PAGE, **error_responses("admin")},
+    )
     def list(self, request: Request) -> Response:
         params = validate_query(EventListQuerySerializer, request)
         queryset = self.get_queryset()
@@ -41,6 +53,20 @@ class EventViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(EventSerializer(page, many=True).data)
 
+    @extend_schema(
+        operation_id="audit_retrieve_event",
+        tags=["audit"],
+        summary="Get an audit event",
+        description="One audit event by id.",
+        parameters=[uuid_path("id", "The event's id.")],
+        responses={
+            200: EventSerializer,
+            **error_responses(
+                "admin",
+                {404: "`NOT_FOUND`: Audit event with ID '<event_id>' not found."},
+            ),
+        },
+    )
     def retrieve(self, request: Request, pk: str) -> Response:
         event_id = parse_uuid(pk, loc=("path", "event_id"))
         event = Event.objects.filter(pk=event_id).first()
@@ -56,7 +82,24 @@ class EntityHistoryView(APIView):
     pagination_class = FixedLimitOffsetPagination
     serializer_class = EventSerializer  # for /openapi.json
 
-    @extend_schema(responses=EventSerializer(many=True))
+    @extend_schema(
+        operation_id="audit_entity_history",
+        tags=["audit"],
+        summary="Audit history of one entity",
+        description="Every event of the entity, newest first; an empty page (never "
+        "a 404) when there is none. Fixed page bounds: default 50, at most 100.",
+        parameters=[
+            OpenApiParameter(
+                "entity_type",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="Free text, e.g. `contract`, `proposal`, `api_key`.",
+            ),
+            uuid_path("entity_id", "The entity's id."),
+            *page_parameters(fixed=True),
+        ],
+        responses={200: EVENT_PAGE, **error_responses("admin")},
+    )
     def get(self, request: Request, entity_type: str, entity_id: str) -> Response:
         entity_uuid = parse_uuid(entity_id, loc=("path", "entity_id"))
         queryset = Event.objects.filter(

@@ -12,6 +12,11 @@ from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.urls import path
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiRequest,
+    extend_schema,
+)
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,7 +31,9 @@ from contracts.api.serializers.assets import (
     CreateDependencySerializer,
     DependencySerializer,
     ImpactAnalysisSerializer,
+    ImpactAnalysisShape,
     LineageSerializer,
+    LineageShape,
     UpdateAssetSerializer,
     impact_query_serializer,
     proposed_schema_from,
@@ -37,7 +44,26 @@ from contracts.services.impact import analyze_impact
 from teams.principal import Principal
 from tessera.api import BodyFirstMixin, parse_uuid, validate, validate_query
 from tessera.errors import RequestValidationError
+from tessera.openapi import (
+    BODY_REQUIRED,
+    error_responses,
+    page_of,
+    page_parameters,
+    uuid_path,
+)
 from tessera.pagination import LimitOffsetPagination
+
+ASSET_ID = uuid_path("asset_id", "The asset's id.")
+ASSET_NOT_FOUND = "`NOT_FOUND`: Asset not found."
+LIVE_ASSET_NOT_FOUND = "`NOT_FOUND`: Asset not found (absent or soft-deleted)."
+DUPLICATE_ASSET = (
+    "`DUPLICATE_TEAM` (sic): Asset '<fqn>' already exists in environment '<env>' "
+    "(also when a soft-deleted asset holds the pair)."
+)
+INVALID_SCHEMA = (
+    "`INVALID_SCHEMA`: Invalid JSON Schema (envelope, no `detail`); "
+    "`error.details.errors` lists the problems."
+)
 
 
 def _actor(request: Request) -> Principal:
@@ -65,6 +91,14 @@ def _has_body(request: Request) -> bool:
 class AssetListView(BodyFirstMixin, APIView):
     """``GET /assets`` (5.2.2) and ``POST /assets`` (5.2.1)."""
 
+    @extend_schema(
+        operation_id="assets_list",
+        tags=["assets"],
+        summary="List assets",
+        description="Non-deleted assets, ordered by FQN.",
+        parameters=[AssetListQuerySerializer, *page_parameters()],
+        responses={200: page_of(AssetSerializer), **error_responses("read")},
+    )
     def get(self, request: Request) -> Response:
         params = validate_query(AssetListQuerySerializer, request)
         queryset = Asset.objects.alive().order_by("fqn", "id")
@@ -76,6 +110,26 @@ class AssetListView(BodyFirstMixin, APIView):
             queryset = queryset.filter(environment=params["environment"])
         return _page(self, request, queryset, AssetSerializer)
 
+    @extend_schema(
+        operation_id="assets_create",
+        tags=["assets"],
+        summary="Create an asset",
+        description="Creates an asset owned by the caller's team (any team for admin "
+        "callers).",
+        request=CreateAssetSerializer,
+        responses={
+            201: AssetSerializer,
+            **error_responses(
+                "write",
+                {
+                    403: "`INSUFFICIENT_PERMISSIONS`: You can only create assets for "
+                    "teams you belong to.",
+                    404: "`NOT_FOUND`: Owner team not found (absent or soft-deleted).",
+                    409: DUPLICATE_ASSET,
+                },
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = validate(CreateAssetSerializer, request.data)
         asset = services.create_asset(actor=_actor(request), **data)
@@ -85,6 +139,18 @@ class AssetListView(BodyFirstMixin, APIView):
 class AssetSearchView(APIView):
     """``GET /assets/search`` (5.2.3): FQN substring search with the owner team's name."""
 
+    @extend_schema(
+        operation_id="assets_search",
+        tags=["assets"],
+        summary="Search assets by FQN",
+        description="Non-deleted assets whose FQN contains `q`, ordered by FQN, with "
+        "their owner team's name.",
+        parameters=[AssetSearchQuerySerializer, *page_parameters()],
+        responses={
+            200: page_of(AssetSearchResultSerializer),
+            **error_responses("read"),
+        },
+    )
     def get(self, request: Request) -> Response:
         params = validate_query(AssetSearchQuerySerializer, request)
         queryset = (
@@ -103,10 +169,45 @@ class AssetSearchView(APIView):
 class AssetDetailView(BodyFirstMixin, APIView):
     """``GET``/``PATCH``/``DELETE /assets/{asset_id}`` (5.2.4-5.2.6); deleted assets are 404."""
 
+    @extend_schema(
+        operation_id="assets_retrieve",
+        tags=["assets"],
+        summary="Get an asset",
+        description="Soft-deleted assets are not found.",
+        parameters=[ASSET_ID],
+        responses={
+            200: AssetSerializer,
+            **error_responses("read", {404: LIVE_ASSET_NOT_FOUND}),
+        },
+    )
     def get(self, request: Request, asset_id: str) -> Response:
         asset = services.get_asset(_asset_id(asset_id))
         return Response(AssetSerializer(asset).data)
 
+    @extend_schema(
+        operation_id="assets_update",
+        tags=["assets"],
+        summary="Update an asset",
+        description="Partial update: absent or `null` fields are left unchanged.",
+        parameters=[ASSET_ID],
+        request=UpdateAssetSerializer,
+        responses={
+            200: AssetSerializer,
+            **error_responses(
+                "write",
+                {
+                    403: "`INSUFFICIENT_PERMISSIONS`: You can only update assets "
+                    "belonging to your team.",
+                    404: [
+                        LIVE_ASSET_NOT_FOUND,
+                        "`NOT_FOUND`: Owner team not found (new owner absent or "
+                        "soft-deleted).",
+                    ],
+                    409: DUPLICATE_ASSET,
+                },
+            ),
+        },
+    )
     def patch(self, request: Request, asset_id: str) -> Response:
         pk = _asset_id(asset_id)
         data = validate(UpdateAssetSerializer, request.data)
@@ -115,6 +216,25 @@ class AssetDetailView(BodyFirstMixin, APIView):
         )
         return Response(AssetSerializer(asset).data)
 
+    @extend_schema(
+        operation_id="assets_delete",
+        tags=["assets"],
+        summary="Delete an asset",
+        description="Soft delete. Contracts, registrations, proposals and "
+        "dependencies are left untouched.",
+        parameters=[ASSET_ID],
+        responses={
+            204: None,
+            **error_responses(
+                "write",
+                {
+                    403: "`INSUFFICIENT_PERMISSIONS`: You can only delete assets "
+                    "belonging to your team.",
+                    404: LIVE_ASSET_NOT_FOUND,
+                },
+            ),
+        },
+    )
     def delete(self, request: Request, asset_id: str) -> Response:
         services.delete_asset(
             asset=services.get_asset(_asset_id(asset_id)), actor=_actor(request)
@@ -127,6 +247,19 @@ class AssetRestoreView(BodyFirstMixin, APIView):
 
     required_scopes = {"post": "admin"}
 
+    @extend_schema(
+        operation_id="assets_restore",
+        tags=["assets"],
+        summary="Restore a deleted asset",
+        description="Idempotent: restoring an asset that is not deleted returns it "
+        "unchanged.",
+        parameters=[ASSET_ID],
+        request=None,
+        responses={
+            200: AssetSerializer,
+            **error_responses("admin", {404: ASSET_NOT_FOUND}),
+        },
+    )
     def post(self, request: Request, asset_id: str) -> Response:
         asset = services.get_asset(_asset_id(asset_id), include_deleted=True)
         asset = services.restore_asset(asset=asset, actor=_actor(request))
@@ -138,6 +271,43 @@ class AssetImpactView(BodyFirstMixin, APIView):
 
     required_scopes = {"post": "read"}
 
+    @extend_schema(
+        operation_id="assets_impact",
+        tags=["assets"],
+        summary="Analyse the impact of a proposed schema",
+        description="Diffs the proposed schema against the asset's current active "
+        "contract and walks the dependency graph downstream (soft-deleted assets "
+        "included). The body is the proposed JSON Schema itself; a body "
+        '`{"proposed_schema": {...}}` without any schema keyword (`type`, '
+        "`properties`, `$schema`, `items`, `required`, `enum`, `allOf`, `anyOf`, "
+        "`oneOf`, `$ref`) is unwrapped. Without an active contract the answer is a "
+        "fixed safe one and nothing is walked. Needs only the `read` scope.",
+        parameters=[ASSET_ID, impact_query_serializer()],
+        request=OpenApiRequest(
+            {
+                "type": "object",
+                "additionalProperties": {},
+                "description": "The proposed JSON Schema (Draft 7).",
+            },
+            examples=[
+                OpenApiExample(
+                    "Proposed schema",
+                    value={
+                        "type": "object",
+                        "properties": {"id": {"type": "integer"}},
+                        "required": ["id"],
+                    },
+                )
+            ],
+        ),
+        responses={
+            200: ImpactAnalysisShape,
+            **error_responses(
+                "read", {404: ASSET_NOT_FOUND, 422: INVALID_SCHEMA + " Checked first."}
+            ),
+        },
+        extensions=BODY_REQUIRED,
+    )
     def post(self, request: Request, asset_id: str) -> Response:
         pk = _asset_id(asset_id)
         params = validate_query(impact_query_serializer(), request)
@@ -155,6 +325,18 @@ class AssetImpactView(BodyFirstMixin, APIView):
 class AssetDependencyListView(BodyFirstMixin, APIView):
     """``GET``/``POST /assets/{asset_id}/dependencies`` (5.2.13, 5.2.14)."""
 
+    @extend_schema(
+        operation_id="assets_list_dependencies",
+        tags=["assets"],
+        summary="List an asset's dependencies",
+        description="The upstream assets this asset depends on, oldest first. "
+        "Soft-deleted assets are served.",
+        parameters=[ASSET_ID, *page_parameters()],
+        responses={
+            200: page_of(DependencySerializer),
+            **error_responses("read", {404: ASSET_NOT_FOUND}),
+        },
+    )
     def get(self, request: Request, asset_id: str) -> Response:
         pk = _asset_id(asset_id)
         LimitOffsetPagination().page_params(
@@ -166,6 +348,30 @@ class AssetDependencyListView(BodyFirstMixin, APIView):
         )
         return _page(self, request, queryset, DependencySerializer)
 
+    @extend_schema(
+        operation_id="assets_add_dependency",
+        tags=["assets"],
+        summary="Add a dependency",
+        description="Records that the asset reads from `depends_on_asset_id`. Cycles "
+        "between different assets are allowed.",
+        parameters=[ASSET_ID],
+        request=CreateDependencySerializer,
+        responses={
+            201: DependencySerializer,
+            **error_responses(
+                "write",
+                {
+                    400: [
+                        "Asset cannot depend on itself.",
+                        "Dependency already exists (same pair, whatever the type).",
+                    ],
+                    403: "`INSUFFICIENT_PERMISSIONS`: You can only add dependencies "
+                    "to assets belonging to your team.",
+                    404: [ASSET_NOT_FOUND, "`NOT_FOUND`: Dependency asset not found."],
+                },
+            ),
+        },
+    )
     def post(self, request: Request, asset_id: str) -> Response:
         pk = _asset_id(asset_id)
         data = validate(CreateDependencySerializer, request.data)
@@ -179,6 +385,25 @@ class AssetDependencyListView(BodyFirstMixin, APIView):
 class AssetDependencyDetailView(BodyFirstMixin, APIView):
     """``DELETE /assets/{asset_id}/dependencies/{dependency_id}`` (5.2.15)."""
 
+    @extend_schema(
+        operation_id="assets_remove_dependency",
+        tags=["assets"],
+        summary="Remove a dependency",
+        description="Hard delete.",
+        parameters=[ASSET_ID, uuid_path("dependency_id", "The dependency's id.")],
+        responses={
+            204: None,
+            **error_responses(
+                "write",
+                {
+                    403: "`INSUFFICIENT_PERMISSIONS`: You can only remove "
+                    "dependencies from assets belonging to your team.",
+                    404: "`NOT_FOUND`: Dependency not found (no such dependency of "
+                    "this asset).",
+                },
+            ),
+        },
+    )
     def delete(self, request: Request, asset_id: str, dependency_id: str) -> Response:
         pk = _asset_id(asset_id)
         dependency_pk = parse_uuid(dependency_id, loc=("path", "dependency_id"))
@@ -190,6 +415,18 @@ class AssetDependencyDetailView(BodyFirstMixin, APIView):
 class AssetLineageView(APIView):
     """``GET /assets/{asset_id}/lineage`` (5.2.16): one hop each way."""
 
+    @extend_schema(
+        operation_id="assets_lineage",
+        tags=["assets"],
+        summary="Get an asset's lineage",
+        description="Direct (one-hop) upstream and downstream assets and the consumer "
+        "teams. Soft-deleted assets are served.",
+        parameters=[ASSET_ID],
+        responses={
+            200: LineageShape,
+            **error_responses("read", {404: ASSET_NOT_FOUND}),
+        },
+    )
     def get(self, request: Request, asset_id: str) -> Response:
         lineage = services.get_lineage(_asset_id(asset_id))
         return Response(LineageSerializer(lineage).data)

@@ -2,10 +2,16 @@
 
 from rest_framework import serializers
 
+from tessera.openapi import JsonObjectField
 from webhooks.models import WebhookDelivery
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
+    payload = JsonObjectField(
+        read_only=True,
+        help_text='The event envelope: `{"event", "timestamp", "payload"}`.',
+    )
+
     class Meta:
         model = WebhookDelivery
         fields = (
@@ -37,4 +43,6 @@ class DeliveryListQuerySerializer(serializers.Serializer):
             + f" or '{_STATUSES[-1]}'"
         },
     )
-    event_type = serializers.CharField(required=False)
+    event_type = serializers.CharField(
+        required=False, help_text="Exact match, e.g. `proposal.created`."
+    )

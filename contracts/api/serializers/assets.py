@@ -6,12 +6,15 @@ import re
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from contracts.models import Asset, Dependency, DependencyType
+from contracts.api.serializers.contracts import change_type_field, changes_field
+from contracts.models import Asset, Dependency, DependencyType, Registration
 from contracts.services.assets import Lineage
 from contracts.services.impact import ImpactAnalysis
 from tessera.errors import RequestValidationError
+from tessera.openapi import JsonObjectField
 
 FQN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 ENVIRONMENT_MAX_LENGTH = 50
@@ -72,6 +75,8 @@ def _default_environment() -> str:
 
 
 class AssetSerializer(serializers.ModelSerializer):
+    metadata = JsonObjectField(read_only=True)
+
     class Meta:
         model = Asset
         fields = ("id", "fqn", "owner_team_id", "environment", "metadata", "created_at")
@@ -103,7 +108,10 @@ class DependencySerializer(serializers.ModelSerializer):
 
 
 class LineageSerializer(serializers.BaseSerializer):
-    """API.md 5.2.16; registrations are grouped per consumer team in the given order."""
+    """API.md 5.2.16; registrations are grouped per consumer team in the given order.
+
+    ``LineageShape`` documents this body in /openapi.json: keep them in step.
+    """
 
     def to_representation(self, instance: Lineage) -> dict[str, Any]:
         asset = instance.asset
@@ -151,7 +159,8 @@ class ImpactAnalysisSerializer(serializers.BaseSerializer):
     """API.md 5.2.12, plus ``asset_id`` and ``is_breaking`` in both variants (EXT-3).
 
     ``traversal_depth`` is absent when the asset has no active contract, as in the
-    reference's fixed safe answer.
+    reference's fixed safe answer. ``ImpactAnalysisShape`` documents this body in
+    /openapi.json: keep them in step.
     """
 
     def to_representation(self, instance: ImpactAnalysis) -> dict[str, Any]:
@@ -190,16 +199,106 @@ class ImpactAnalysisSerializer(serializers.BaseSerializer):
         return body
 
 
+# --- OpenAPI shapes (documentation only: never used to render) -------------------------
+
+
+class _LineageNeighbourShape(serializers.Serializer):
+    asset_id = serializers.UUIDField()
+    asset_fqn = serializers.CharField()
+    dependency_type = serializers.ChoiceField(choices=DependencyType.choices)
+    owner_team = serializers.CharField(help_text="The owner team's name.")
+
+
+class _LineageRegistrationShape(serializers.Serializer):
+    contract_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=Registration.Status.choices)
+    pinned_version = serializers.CharField(allow_null=True)
+
+
+class _LineageConsumerShape(serializers.Serializer):
+    team_id = serializers.UUIDField()
+    team_name = serializers.CharField()
+    registrations = _LineageRegistrationShape(many=True)
+
+
+@extend_schema_serializer(component_name="Lineage")
+class LineageShape(serializers.Serializer):
+    asset_id = serializers.UUIDField()
+    asset_fqn = serializers.CharField()
+    owner_team_id = serializers.UUIDField()
+    owner_team_name = serializers.CharField()
+    upstream = _LineageNeighbourShape(
+        many=True, help_text="Assets this asset depends on (one hop)."
+    )
+    downstream = _LineageConsumerShape(
+        many=True,
+        help_text="Consumer teams with their registrations (any status) on the "
+        "asset's contracts (any status).",
+    )
+    downstream_assets = _LineageNeighbourShape(
+        many=True, help_text="Assets that depend on this asset (one hop)."
+    )
+
+
+class _ImpactedConsumerShape(serializers.Serializer):
+    team_id = serializers.UUIDField()
+    team_name = serializers.CharField()
+    status = serializers.CharField(
+        help_text="Always `active`: only active registrations are reported."
+    )
+    pinned_version = serializers.CharField(allow_null=True)
+    depth = serializers.IntegerField(min_value=1)
+
+
+class _ImpactedAssetShape(serializers.Serializer):
+    asset_id = serializers.UUIDField()
+    fqn = serializers.CharField()
+    dependency_type = serializers.ChoiceField(choices=DependencyType.choices)
+    depth = serializers.IntegerField(min_value=1)
+
+
+@extend_schema_serializer(component_name="ImpactAnalysis")
+class ImpactAnalysisShape(serializers.Serializer):
+    change_type = change_type_field(
+        help_text="`minor` when the asset has no active contract."
+    )
+    breaking_changes = changes_field(
+        "Changes breaking under the current contract's compatibility mode."
+    )
+    impacted_consumers = _ImpactedConsumerShape(many=True)
+    impacted_assets = _ImpactedAssetShape(many=True)
+    safe_to_publish = serializers.BooleanField(help_text="`breaking_changes` is empty.")
+    traversal_depth = serializers.IntegerField(
+        required=False,
+        help_text="The depth walked; absent when the asset has no active contract "
+        "(nothing is walked).",
+    )
+    asset_id = serializers.UUIDField()
+    is_breaking = serializers.BooleanField(help_text="Not `safe_to_publish`.")
+
+
 # --- Input ------------------------------------------------------------------------------
 
 
 class CreateAssetSerializer(serializers.Serializer):
-    fqn = serializers.CharField(trim_whitespace=False, allow_blank=True)
-    owner_team_id = serializers.UUIDField()
-    environment = serializers.CharField(
-        trim_whitespace=False, allow_blank=True, default=_default_environment
+    fqn = serializers.CharField(
+        trim_whitespace=False,
+        allow_blank=True,
+        help_text="3..MAX_FQN_LENGTH (1000) characters: two or more dot-separated "
+        "identifiers (`^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+$`).",
     )
-    metadata = serializers.DictField(required=False, default=dict)
+    owner_team_id = serializers.UUIDField(
+        help_text="The caller's team (unless the caller is admin)."
+    )
+    environment = serializers.CharField(
+        trim_whitespace=False,
+        allow_blank=True,
+        default=_default_environment,
+        help_text="1..50 characters; default DEFAULT_ENVIRONMENT (`production`).",
+    )
+    metadata = serializers.DictField(
+        required=False, default=dict, help_text="Any JSON object."
+    )
 
     def validate_fqn(self, value: str) -> str:
         return clean_fqn(value)
@@ -212,13 +311,27 @@ class UpdateAssetSerializer(serializers.Serializer):
     """All fields optional; ``null`` means unchanged (API.md 5.2.5)."""
 
     fqn = serializers.CharField(
-        trim_whitespace=False, allow_blank=True, required=False, allow_null=True
+        trim_whitespace=False,
+        allow_blank=True,
+        required=False,
+        allow_null=True,
+        help_text="Same rules as on creation.",
     )
-    owner_team_id = serializers.UUIDField(required=False, allow_null=True)
+    owner_team_id = serializers.UUIDField(
+        required=False, allow_null=True, help_text="An existing, non-deleted team."
+    )
     environment = serializers.CharField(
-        trim_whitespace=False, allow_blank=True, required=False, allow_null=True
+        trim_whitespace=False,
+        allow_blank=True,
+        required=False,
+        allow_null=True,
+        help_text="1..50 characters.",
     )
-    metadata = serializers.DictField(required=False, allow_null=True)
+    metadata = serializers.DictField(
+        required=False,
+        allow_null=True,
+        help_text="Replaces the whole metadata object.",
+    )
 
     def validate_fqn(self, value: str | None) -> str | None:
         return None if value is None else clean_fqn(value)
@@ -228,18 +341,33 @@ class UpdateAssetSerializer(serializers.Serializer):
 
 
 class AssetListQuerySerializer(serializers.Serializer):
-    owner = serializers.UUIDField(required=False)
-    fqn = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    owner = serializers.UUIDField(required=False, help_text="The owner team's id.")
+    fqn = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Case-insensitive substring of the FQN.",
+    )
     environment = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Exact environment.",
     )
 
 
 class AssetSearchQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    owner = serializers.UUIDField(required=False)
+    q = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Case-insensitive substring of the FQN; at least 1 character.",
+    )
+    owner = serializers.UUIDField(required=False, help_text="The owner team's id.")
     environment = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Exact environment.",
     )
 
     def validate_q(self, value: str) -> str:
@@ -251,7 +379,7 @@ class AssetSearchQuerySerializer(serializers.Serializer):
 
 
 class CreateDependencySerializer(serializers.Serializer):
-    depends_on_asset_id = serializers.UUIDField()
+    depends_on_asset_id = serializers.UUIDField(help_text="The upstream asset.")
     dependency_type = serializers.ChoiceField(
         choices=DependencyType.choices, default=DependencyType.CONSUMES.value
     )
@@ -265,6 +393,7 @@ def impact_query_serializer() -> type[serializers.Serializer]:
             min_value=1,
             max_value=settings.IMPACT_DEPTH_MAX,
             default=settings.IMPACT_DEPTH_DEFAULT,
+            help_text="How many hops downstream to walk.",
         )
 
     return ImpactQuerySerializer

@@ -4,12 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from contracts.api.serializers.contracts import VersionField, enum_message
+from contracts.api.serializers.contracts import (
+    CHANGE_KINDS,
+    VersionField,
+    change_type_field,
+    changes_field,
+    enum_message,
+)
 from contracts.models import Acknowledgment, Proposal
+from tessera.openapi import JsonObjectField
 
 
+@extend_schema_serializer(component_name="ReducedChange")
+class ReducedChangeShape(serializers.Serializer):
+    """A breaking change as the proposal object shows it (OpenAPI only)."""
+
+    type = serializers.ChoiceField(choices=CHANGE_KINDS, help_text="The change kind.")
+    column = serializers.CharField(allow_null=True, help_text="Always `null`.")
+    details = serializers.DictField(
+        help_text="The full `Change` object (an extension; the reference sends `{}`)."
+    )
+
+
+@extend_schema_field(ReducedChangeShape(many=True))
 class ReducedBreakingChangesField(serializers.Field):
     """Breaking changes as the full proposal object shows them (API.md 4.6).
 
@@ -27,6 +47,7 @@ class ReducedBreakingChangesField(serializers.Field):
 
 class ProposalSerializer(serializers.ModelSerializer):
     asset_id = serializers.UUIDField(read_only=True)
+    proposed_schema = JsonObjectField(read_only=True)
     breaking_changes = ReducedBreakingChangesField(read_only=True)
 
     class Meta:
@@ -121,7 +142,10 @@ class PendingConsumerSerializer(serializers.Serializer):
 
 
 class ProposalStatusSerializer(serializers.Serializer):
-    """``GET /proposals/{id}/status`` (API.md 5.5.3), with the EXT-11 counters."""
+    """``GET /proposals/{id}/status`` (API.md 5.5.3), with the EXT-11 counters.
+
+    ``ProposalStatusShape`` documents this body in /openapi.json: keep them in step.
+    """
 
     def to_representation(self, status: Any) -> dict[str, Any]:
         proposal = status.proposal
@@ -158,6 +182,43 @@ class ProposalStatusSerializer(serializers.Serializer):
         }
 
 
+# --- OpenAPI shapes (documentation only: never used to render) -------------------------
+
+
+class _ProposerShape(serializers.Serializer):
+    team_id = serializers.UUIDField()
+    team_name = serializers.CharField(help_text="`Unknown` if the team row is gone.")
+
+
+class _ConsumerCountsShape(serializers.Serializer):
+    total = serializers.IntegerField(
+        help_text="Teams with an active registration on the asset's current contract."
+    )
+    acknowledged = serializers.IntegerField(help_text="Acknowledgments received.")
+    pending = serializers.IntegerField(help_text="Registered teams yet to answer.")
+    blocked = serializers.IntegerField(help_text="Acknowledgments that block.")
+
+
+@extend_schema_serializer(component_name="ProposalStatus")
+class ProposalStatusShape(serializers.Serializer):
+    proposal_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=Proposal.Status.choices)
+    asset_fqn = serializers.CharField()
+    change_type = change_type_field()
+    breaking_changes = changes_field("The full stored change objects.")
+    proposed_by = _ProposerShape()
+    proposed_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    consumers = _ConsumerCountsShape(help_text="Counted at request time.")
+    acknowledgments = StatusAcknowledgmentSerializer(many=True)
+    pending_consumers = PendingConsumerSerializer(many=True)
+    pending_count = serializers.IntegerField(help_text="Same as `consumers.pending`.")
+    acknowledged_count = serializers.IntegerField(
+        help_text="Same as `consumers.acknowledged`."
+    )
+    can_publish = serializers.BooleanField(help_text="Approved and not yet published.")
+
+
 # --- In ------------------------------------------------------------------------------
 
 
@@ -168,7 +229,7 @@ class ProposalListQuerySerializer(serializers.Serializer):
         required=False,
         error_messages={"invalid_choice": enum_message(Proposal.Status.values)},
     )
-    proposed_by = serializers.UUIDField(required=False)
+    proposed_by = serializers.UUIDField(required=False, help_text="The proposing team.")
 
 
 class AcknowledgeProposalSerializer(serializers.Serializer):
@@ -176,11 +237,11 @@ class AcknowledgeProposalSerializer(serializers.Serializer):
 
     consumer_team_id = serializers.UUIDField()
     response = serializers.ChoiceField(
-        choices=Acknowledgment.Response.values,
+        choices=Acknowledgment.Response.choices,
         error_messages={"invalid_choice": enum_message(Acknowledgment.Response.values)},
     )
     migration_deadline = serializers.DateTimeField(
-        required=False, allow_null=True, default=None
+        required=False, allow_null=True, default=None, help_text="ISO 8601."
     )
     notes = serializers.CharField(
         max_length=2000,
@@ -197,20 +258,37 @@ class AcknowledgeProposalSerializer(serializers.Serializer):
 
 class ForceProposalQuerySerializer(serializers.Serializer):
     # Optional: EXT-10 falls back to body ``actor_team_id``, then the caller's team.
-    actor_id = serializers.UUIDField(required=False)
+    actor_id = serializers.UUIDField(
+        required=False,
+        help_text="The team forcing the approval; must be the caller's team. "
+        "Default: the body's `actor_team_id`, else the caller's team.",
+    )
 
 
 class ForceProposalBodySerializer(serializers.Serializer):
-    actor_team_id = serializers.UUIDField(required=False, allow_null=True)
+    actor_team_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="Used when the `actor_id` query parameter is absent.",
+    )
 
 
 class PublishProposalSerializer(serializers.Serializer):
     """The body of ``POST /proposals/{id}/publish``; the version is checked up front."""
 
-    version = VersionField(min_length=5, max_length=50)
-    published_by = serializers.UUIDField(required=False, allow_null=True)
+    version = VersionField(
+        min_length=5, max_length=50, help_text="Semantic version of the new contract."
+    )
+    published_by = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="The publishing team (the caller's). Required, unless "
+        "`publisher_team_id` is given.",
+    )
     # EXT-10: the CLI names the publisher ``publisher_team_id``.
-    publisher_team_id = serializers.UUIDField(required=False, allow_null=True)
+    publisher_team_id = serializers.UUIDField(
+        required=False, allow_null=True, help_text="Alias of `published_by`."
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         publisher = attrs.get("published_by") or attrs.get("publisher_team_id")
