@@ -31,17 +31,21 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
 
 
 class JsonByDefaultNegotiation(DefaultContentNegotiation):
-    """Parse bodies as JSON when ``Content-Type`` is absent or any ``*/*+json`` (API.md 1)."""
+    """Parse every request body as JSON (API.md 1), whatever ``Content-Type`` says.
+
+    The reference parses JSON when the header is absent or ``*/*json``. A body sent
+    as ``curl -d '{...}'`` arrives labelled ``application/x-www-form-urlencoded``:
+    reading it as JSON too answers it instead of refusing it, and a body that is not
+    JSON is still a 422 ``json_invalid``. Only multipart uploads are refused (415).
+    """
 
     def select_parser(
         self, request: Request, parsers: Iterable[BaseParser]
     ) -> BaseParser | None:
         content_type = (request.content_type or "").split(";", 1)[0].strip().lower()
-        if not content_type or (
-            content_type.startswith("application/") and content_type.endswith("+json")
-        ):
-            return next((p for p in parsers if isinstance(p, JSONParser)), None)
-        return super().select_parser(request, parsers)
+        if content_type.startswith("multipart/"):
+            return super().select_parser(request, parsers)
+        return next((p for p in parsers if isinstance(p, JSONParser)), None)
 
 
 def validate(
