@@ -24,6 +24,7 @@ EVENT_PAGE = page_of(EventSerializer)
 class EventViewSet(viewsets.GenericViewSet):
     serializer_class = EventSerializer
     pagination_class = FixedLimitOffsetPagination
+    lookup_url_kwarg = "event_id"
     lookup_value_regex = "[^/]+"
     required_scopes = ADMIN_READ
 
@@ -58,7 +59,7 @@ class EventViewSet(viewsets.GenericViewSet):
         tags=["audit"],
         summary="Get an audit event",
         description="One audit event by id.",
-        parameters=[uuid_path("id", "The event's id.")],
+        parameters=[uuid_path("event_id", "The event's id.")],
         responses={
             200: EventSerializer,
             **error_responses(
@@ -67,11 +68,11 @@ class EventViewSet(viewsets.GenericViewSet):
             ),
         },
     )
-    def retrieve(self, request: Request, pk: str) -> Response:
-        event_id = parse_uuid(pk, loc=("path", "event_id"))
-        event = Event.objects.filter(pk=event_id).first()
+    def retrieve(self, request: Request, event_id: str) -> Response:
+        event_uuid = parse_uuid(event_id, loc=("path", "event_id"))
+        event = Event.objects.filter(pk=event_uuid).first()
         if event is None:
-            raise NotFoundError(f"Audit event with ID '{event_id}' not found")
+            raise NotFoundError(f"Audit event with ID '{event_uuid}' not found")
         return Response(EventSerializer(event).data)
 
 

@@ -39,8 +39,8 @@ from tessera.openapi import (
     uuid_path,
 )
 
-TEAM_ID = uuid_path("id", "The team's id.")
-KEY_ID = uuid_path("id", "The API key's id.")
+TEAM_ID = uuid_path("team_id", "The team's id.")
+KEY_ID = uuid_path("key_id", "The API key's id.")
 TEAM_NOT_FOUND = "`NOT_FOUND`: Team not found (absent or soft-deleted)."
 DUPLICATE_NAME = "`DUPLICATE_TEAM`: Team with name '<name>' already exists."
 TEAM_UPDATE: dict[str, Any] = {
@@ -63,6 +63,7 @@ class TeamViewSet(BodyFirstMixin, viewsets.GenericViewSet):
     """Teams: create, list, read, update, soft-delete and restore (API.md 5.1)."""
 
     serializer_class = TeamSerializer
+    lookup_url_kwarg = "team_id"
     lookup_value_regex = "[^/]+"
     required_scopes = {
         "create": "admin",
@@ -92,7 +93,7 @@ class TeamViewSet(BodyFirstMixin, viewsets.GenericViewSet):
         return Team.objects.alive().order_by("name", "id")
 
     def get_team(self, *, include_deleted: bool = False) -> Team:
-        team_id = parse_uuid(self.kwargs["pk"], loc=("path", "team_id"))
+        team_id = parse_uuid(self.kwargs["team_id"], loc=("path", "team_id"))
         queryset = Team.objects.all() if include_deleted else Team.objects.alive()
         team = queryset.filter(pk=team_id).first()
         if team is None:
@@ -154,7 +155,7 @@ class TeamViewSet(BodyFirstMixin, viewsets.GenericViewSet):
             **error_responses("read", {404: TEAM_NOT_FOUND}),
         },
     )
-    def retrieve(self, request: Request, pk: str) -> Response:
+    def retrieve(self, request: Request, team_id: str) -> Response:
         return Response(TeamSerializer(self.get_team()).data)
 
     @extend_schema(
@@ -163,7 +164,7 @@ class TeamViewSet(BodyFirstMixin, viewsets.GenericViewSet):
         description="Partial update: absent or `null` fields are left unchanged.",
         **TEAM_UPDATE,
     )
-    def partial_update(self, request: Request, pk: str) -> Response:
+    def partial_update(self, request: Request, team_id: str) -> Response:
         data = validate(UpdateTeamSerializer, request.data)
         team = services.update_team(team=self.get_team(), actor=caller(request), **data)
         return Response(TeamSerializer(team).data)
@@ -175,9 +176,9 @@ class TeamViewSet(BodyFirstMixin, viewsets.GenericViewSet):
         "fields are left unchanged.",
         **TEAM_UPDATE,
     )
-    def update(self, request: Request, pk: str) -> Response:
+    def update(self, request: Request, team_id: str) -> Response:
         # PUT has the same partial-update semantics as PATCH (API.md 5.1.4).
-        return self.partial_update(request, pk)
+        return self.partial_update(request, team_id)
 
     @extend_schema(
         operation_id="teams_delete",
@@ -191,7 +192,7 @@ class TeamViewSet(BodyFirstMixin, viewsets.GenericViewSet):
             **error_responses("admin", {404: TEAM_NOT_FOUND}),
         },
     )
-    def destroy(self, request: Request, pk: str) -> Response:
+    def destroy(self, request: Request, team_id: str) -> Response:
         services.delete_team(team=self.get_team(), actor=caller(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -209,7 +210,7 @@ class TeamViewSet(BodyFirstMixin, viewsets.GenericViewSet):
         },
     )
     @action(detail=True, methods=["post"])
-    def restore(self, request: Request, pk: str) -> Response:
+    def restore(self, request: Request, team_id: str) -> Response:
         team = services.restore_team(
             team=self.get_team(include_deleted=True), actor=caller(request)
         )
@@ -221,6 +222,7 @@ class ApiKeyViewSet(BodyFirstMixin, viewsets.GenericViewSet):
 
     serializer_class = ApiKeySerializer
     pagination_class = None
+    lookup_url_kwarg = "key_id"
     lookup_value_regex = "[^/]+"
     # Listing and viewing need a valid credential but no particular scope.
     required_scopes = {
@@ -231,7 +233,7 @@ class ApiKeyViewSet(BodyFirstMixin, viewsets.GenericViewSet):
     }
 
     def get_key(self) -> ApiKey:
-        key_id = parse_uuid(self.kwargs["pk"], loc=("path", "key_id"))
+        key_id = parse_uuid(self.kwargs["key_id"], loc=("path", "key_id"))
         key = ApiKey.objects.filter(pk=key_id).first()
         if key is None:
             raise NotFoundError(f"API key {key_id} not found")
@@ -300,7 +302,7 @@ class ApiKeyViewSet(BodyFirstMixin, viewsets.GenericViewSet):
             ),
         },
     )
-    def retrieve(self, request: Request, pk: str) -> Response:
+    def retrieve(self, request: Request, key_id: str) -> Response:
         key = self.get_key()
         if not caller(request).owns(key.team_id):
             raise ForbiddenError(
@@ -322,6 +324,6 @@ class ApiKeyViewSet(BodyFirstMixin, viewsets.GenericViewSet):
             ),
         },
     )
-    def destroy(self, request: Request, pk: str) -> Response:
+    def destroy(self, request: Request, key_id: str) -> Response:
         key = services.revoke_api_key(key=self.get_key(), actor=caller(request))
         return Response(ApiKeySerializer(key).data)

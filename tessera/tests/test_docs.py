@@ -50,12 +50,12 @@ def test_the_openapi_document_is_served_without_credentials(api_client) -> None:
     assert document["info"]["title"] == "Tessera API"
     for path in (
         "/api/v1/teams",
-        "/api/v1/teams/{id}",
-        "/api/v1/teams/{id}/restore",
+        "/api/v1/teams/{team_id}",
+        "/api/v1/teams/{team_id}/restore",
         "/api/v1/api-keys",
-        "/api/v1/api-keys/{id}",
+        "/api/v1/api-keys/{key_id}",
         "/api/v1/audit/events",
-        "/api/v1/audit/events/{id}",
+        "/api/v1/audit/events/{event_id}",
         "/api/v1/audit/entities/{entity_type}/{entity_id}/history",
     ):
         assert path in document["paths"], path

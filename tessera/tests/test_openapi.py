@@ -25,10 +25,8 @@ from rest_framework.test import APIClient
 
 from webhooks.models import WebhookDelivery
 
-# API.md 5.0, the endpoint index. Path parameters are compared by position only: the
-# router-generated routes name theirs ``{id}`` (``{team_id}``, ``{key_id}`` and
-# ``{event_id}`` in API.md). The four /sync endpoints are not implemented yet, and
-# /metrics is a 404 by design.
+# API.md 5.0, the endpoint index (path parameters are compared by position). The four
+# /sync endpoints are not implemented yet, and /metrics is a 404 by design.
 ENDPOINT_INDEX: dict[str, set[str]] = {
     "/api/v1/teams": {"post", "get"},
     "/api/v1/teams/{team_id}": {"get", "patch", "put", "delete"},
@@ -648,7 +646,7 @@ def test_the_checker_rejects_a_body_or_a_status_the_document_does_not_describe(
     # The workflow above proves nothing unless the checker can fail.
     altered = copy.deepcopy(document)
     altered["components"]["schemas"]["Team"]["required"].append("slug")
-    del altered["paths"]["/api/v1/teams/{id}"]["get"]["responses"]["404"]
+    del altered["paths"]["/api/v1/teams/{team_id}"]["get"]["responses"]["404"]
     api = DocumentedClient(admin_client, altered)
 
     with pytest.raises(AssertionError, match="slug"):
