@@ -882,7 +882,9 @@ class ProposalViewSet(BodyFirstMixin, viewsets.GenericViewSet):
     )
     def publish(self, request: Request, proposal_id: str) -> Response:
         proposal_uuid = _proposal_id(self)
-        data = validate(PublishProposalSerializer, request_body(request))
+        # No body at all is fine here: the original SDK publishes without one.
+        body = request.data if request.stream is not None else {}
+        data = validate(PublishProposalSerializer, body)
         result = publishing.publish_proposal(
             proposal_id=proposal_uuid, actor=caller(request), **data
         )

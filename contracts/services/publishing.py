@@ -39,7 +39,7 @@ from contracts.schema_diff import Change, SchemaDiff, diff_schemas
 from contracts.schema_validation import schema_errors
 from teams.models import Team
 from teams.principal import Principal
-from tessera.errors import BadRequestError, NotFoundError
+from tessera.errors import BadRequestError, NotFoundError, RequestValidationError
 from webhooks.services import queue_event
 
 GUARANTEE_KEYS = ("freshness", "volume", "nullability", "accepted_values")
@@ -166,15 +166,21 @@ def publish_contract(
 
 @transaction.atomic
 def publish_proposal(
-    *, proposal_id: uuid.UUID, version: str, published_by: uuid.UUID, actor: Principal
+    *,
+    proposal_id: uuid.UUID,
+    actor: Principal,
+    version: str | None = None,
+    published_by: uuid.UUID | None = None,
 ) -> PublishResult:
     """Publish an approved proposal's schema as ``version`` (WORKFLOWS.md 4.5), once.
 
     The contract takes the current contract's mode and guarantees (``backward`` and
     empty guarantees when the asset has none). The proposal keeps its ``approved``
     status; the link to the contract it produced is what refuses a second publish.
+    Without ``version`` and ``published_by`` (the original SDK sends neither), the
+    version requested when the proposal was opened and its proposer are used.
     """
-    if not actor.owns(published_by):
+    if published_by is not None and not actor.owns(published_by):
         raise NotOwnerError("You can only publish on behalf of your own team")
     # Lock the proposal first, then its asset: the only place two rows are locked,
     # always in this order, so no lock cycle is possible.
@@ -188,6 +194,15 @@ def publish_proposal(
         )
     if proposal.published_contract_id is not None:
         raise BadRequestError("Proposal has already been published")
+    if published_by is None:
+        published_by = proposal.proposed_by
+        if not actor.owns(published_by):
+            raise NotOwnerError("You can only publish on behalf of your own team")
+    version = version or proposal.proposed_version
+    if version is None:
+        raise RequestValidationError.single(
+            ["body", "version"], "Field required", type="missing"
+        )
     errors = schema_errors(proposal.proposed_schema)
     if errors:
         # Only reachable for proposals whose schema bypassed validation (imports).

@@ -798,8 +798,8 @@ def test_the_publisher_may_be_named_publisher_team_id(producer, asset, team):
     [
         ({"version": "2.0"}, ["body", "version"]),
         ({"version": "v2.0.0"}, ["body", "version"]),
-        ({}, ["body", "version"]),
-        ({"version": "2.0.0", "published_by": None}, ["body", "published_by"]),
+        ({"version": 200}, ["body", "version"]),
+        ({"version": "2.0.0", "published_by": "nope"}, ["body", "published_by"]),
     ],
 )
 def test_the_publish_body_is_validated_up_front(producer, asset, team, body, loc):
@@ -815,10 +815,40 @@ def test_the_publish_body_is_validated_up_front(producer, asset, team, body, loc
     assert not Contract.objects.filter(asset=asset).exists()
 
 
-def test_publishing_needs_a_body(producer, proposal):
+def test_without_a_body_the_proposal_publishes_as_it_was_opened(
+    producer, asset, contract, team
+):
+    # The original SDK's proposals.publish() sends no body at all.
+    proposal = make_proposal(asset, status="approved", proposed_version="2.1.0")
+
     response = producer.post(f"/api/v1/proposals/{proposal.id}/publish")
 
-    assert response.json()["detail"][0]["loc"] == ["body"]
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["contract"]["version"] == "2.1.0"
+    assert body["contract"]["published_by"] == str(team.id)
+    assert body["deprecated_contract_id"] == str(contract.id)
+
+
+def test_without_a_version_a_proposal_opened_without_one_is_422(producer, asset):
+    proposal = make_proposal(asset, status="approved", proposed_version=None)
+
+    response = producer.post(
+        f"/api/v1/proposals/{proposal.id}/publish", {}, format="json"
+    )
+
+    assert response.status_code == 422
+    assert [item["loc"] for item in response.json()["detail"]] == [["body", "version"]]
+    assert not Contract.objects.filter(asset=asset).exists()
+
+
+def test_without_a_publisher_another_teams_proposal_is_403(consumer, asset):
+    proposal = make_proposal(asset, status="approved")
+
+    response = consumer.post(f"/api/v1/proposals/{proposal.id}/publish")
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "INSUFFICIENT_PERMISSIONS"
 
 
 def test_publishing_for_another_team_is_403_first(consumer, team):

@@ -274,16 +274,25 @@ class ForceProposalBodySerializer(serializers.Serializer):
 
 
 class PublishProposalSerializer(serializers.Serializer):
-    """The body of ``POST /proposals/{id}/publish``; the version is checked up front."""
+    """The body of ``POST /proposals/{id}/publish``; the version is checked up front.
+
+    Both fields may be left out (the original SDK sends no body): the version then is
+    the one requested when the proposal was opened, the publisher its proposer.
+    """
 
     version = VersionField(
-        min_length=5, max_length=50, help_text="Semantic version of the new contract."
+        min_length=5,
+        max_length=50,
+        required=False,
+        allow_null=True,
+        help_text="Semantic version of the new contract. Defaults to the version "
+        "requested by the publish that opened the proposal.",
     )
     published_by = serializers.UUIDField(
         required=False,
         allow_null=True,
-        help_text="The publishing team (the caller's). Required, unless "
-        "`publisher_team_id` is given.",
+        help_text="The publishing team (the caller's). Defaults to the proposal's "
+        "proposer; `publisher_team_id` is an alias.",
     )
     # EXT-10: the CLI names the publisher ``publisher_team_id``.
     publisher_team_id = serializers.UUIDField(
@@ -292,12 +301,4 @@ class PublishProposalSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         publisher = attrs.get("published_by") or attrs.get("publisher_team_id")
-        if publisher is None:
-            raise serializers.ValidationError(
-                {
-                    "published_by": [
-                        serializers.ErrorDetail("Field required", code="required")
-                    ]
-                }
-            )
-        return {"version": attrs["version"], "published_by": publisher}
+        return {"version": attrs.get("version"), "published_by": publisher}
