@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, cast
 
 from teams.models import ApiKey, ApiKeyScope, Team
 
@@ -76,3 +77,12 @@ class Principal:
     def system(cls, label: str) -> Principal:
         """Management commands and admin actions that act for the installation itself."""
         return cls(PrincipalKind.SYSTEM, ALL_SCOPES, None, None, label)
+
+
+def caller(request: Any) -> Principal:
+    """The authenticated caller of an API request (``request.user``).
+
+    The authentication classes set a Principal; the permission class lets nothing
+    else through to a view's handler.
+    """
+    return cast(Principal, request.user)

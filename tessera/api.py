@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import renderers, serializers
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -12,6 +12,9 @@ from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.request import Request
 
 from tessera.errors import RequestValidationError, validation_items
+
+if TYPE_CHECKING:  # DRF imports this module while loading its views: no cycle
+    from rest_framework.viewsets import ViewSetMixin
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -94,3 +97,28 @@ def parse_uuid(value: Any, *, loc: tuple[str, ...]) -> uuid.UUID:
             type="uuid_parsing",
             input=value,
         ) from None
+
+
+def missing_field(loc: Sequence[str | int]) -> RequestValidationError:
+    """A 422 ``missing`` at ``loc``, e.g. ``["query", "published_by"]``."""
+    return RequestValidationError.single(
+        loc, "Field required", type="missing", input=None
+    )
+
+
+def has_body(request: Request) -> bool:
+    # DRF leaves the stream unset when the request has no body (no Content-Length).
+    return request.stream is not None
+
+
+def request_body(request: Request) -> Any:
+    """The parsed JSON body; an absent one is a 422 ``missing`` at ``["body"]``."""
+    data = request.data  # parses first: malformed JSON is a 422 json_invalid
+    if not has_body(request):
+        raise missing_field(["body"])
+    return data
+
+
+def route(view: type[ViewSetMixin], **actions: str) -> Any:
+    """Bind HTTP methods to a viewset's actions for one ``path()``."""
+    return view.as_view(dict(actions))  # type: ignore[arg-type]

@@ -223,6 +223,11 @@ def page_parameters(*, fixed: bool = False) -> list[OpenApiParameter]:
 # --- Parameters --------------------------------------------------------------------------
 
 
+def constant(value: str) -> serializers.ChoiceField:
+    """A field documented as the one value it always has (e.g. a result's ``action``)."""
+    return serializers.ChoiceField(choices=[value])
+
+
 def uuid_path(name: str, description: str) -> OpenApiParameter:
     """A path id: a malformed UUID is a 422 ``uuid_parsing``, not a 404."""
     return OpenApiParameter(

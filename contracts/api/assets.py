@@ -8,7 +8,7 @@ Paths are slash-less and take ids as plain strings, so a malformed UUID is a 422
 from __future__ import annotations
 
 import uuid
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import path
@@ -41,8 +41,14 @@ from contracts.api.serializers.assets import (
 from contracts.models import Asset, Dependency
 from contracts.services import assets as services
 from contracts.services.impact import analyze_impact
-from teams.principal import Principal
-from tessera.api import BodyFirstMixin, parse_uuid, validate, validate_query
+from teams.principal import caller
+from tessera.api import (
+    BodyFirstMixin,
+    has_body,
+    parse_uuid,
+    validate,
+    validate_query,
+)
 from tessera.errors import RequestValidationError
 from tessera.openapi import (
     BODY_REQUIRED,
@@ -66,11 +72,6 @@ INVALID_SCHEMA = (
 )
 
 
-def _actor(request: Request) -> Principal:
-    # The permission class lets only a Principal through to the handlers.
-    return cast(Principal, request.user)
-
-
 def _asset_id(value: str) -> uuid.UUID:
     return parse_uuid(value, loc=("path", "asset_id"))
 
@@ -81,11 +82,6 @@ def _page(
     paginator = LimitOffsetPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return Response(paginator.page(serializer(page, many=True).data))
-
-
-def _has_body(request: Request) -> bool:
-    # DRF leaves the stream unset when the request has no body (no Content-Length).
-    return request.stream is not None
 
 
 class AssetListView(BodyFirstMixin, APIView):
@@ -132,7 +128,7 @@ class AssetListView(BodyFirstMixin, APIView):
     )
     def post(self, request: Request) -> Response:
         data = validate(CreateAssetSerializer, request.data)
-        asset = services.create_asset(actor=_actor(request), **data)
+        asset = services.create_asset(actor=caller(request), **data)
         return Response(AssetSerializer(asset).data, status=status.HTTP_201_CREATED)
 
 
@@ -212,7 +208,7 @@ class AssetDetailView(BodyFirstMixin, APIView):
         pk = _asset_id(asset_id)
         data = validate(UpdateAssetSerializer, request.data)
         asset = services.update_asset(
-            asset=services.get_asset(pk), actor=_actor(request), **data
+            asset=services.get_asset(pk), actor=caller(request), **data
         )
         return Response(AssetSerializer(asset).data)
 
@@ -237,7 +233,7 @@ class AssetDetailView(BodyFirstMixin, APIView):
     )
     def delete(self, request: Request, asset_id: str) -> Response:
         services.delete_asset(
-            asset=services.get_asset(_asset_id(asset_id)), actor=_actor(request)
+            asset=services.get_asset(_asset_id(asset_id)), actor=caller(request)
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -262,7 +258,7 @@ class AssetRestoreView(BodyFirstMixin, APIView):
     )
     def post(self, request: Request, asset_id: str) -> Response:
         asset = services.get_asset(_asset_id(asset_id), include_deleted=True)
-        asset = services.restore_asset(asset=asset, actor=_actor(request))
+        asset = services.restore_asset(asset=asset, actor=caller(request))
         return Response(AssetSerializer(asset).data)
 
 
@@ -311,7 +307,7 @@ class AssetImpactView(BodyFirstMixin, APIView):
     def post(self, request: Request, asset_id: str) -> Response:
         pk = _asset_id(asset_id)
         params = validate_query(impact_query_serializer(), request)
-        if not _has_body(request):
+        if not has_body(request):
             raise RequestValidationError.single(
                 ("body",), "Field required", type="missing"
             )
@@ -376,7 +372,7 @@ class AssetDependencyListView(BodyFirstMixin, APIView):
         pk = _asset_id(asset_id)
         data = validate(CreateDependencySerializer, request.data)
         asset = services.get_asset(pk, include_deleted=True)
-        dependency = services.add_dependency(asset=asset, actor=_actor(request), **data)
+        dependency = services.add_dependency(asset=asset, actor=caller(request), **data)
         return Response(
             DependencySerializer(dependency).data, status=status.HTTP_201_CREATED
         )
@@ -408,7 +404,7 @@ class AssetDependencyDetailView(BodyFirstMixin, APIView):
         pk = _asset_id(asset_id)
         dependency_pk = parse_uuid(dependency_id, loc=("path", "dependency_id"))
         dependency = services.get_dependency(asset_id=pk, dependency_id=dependency_pk)
-        services.remove_dependency(dependency=dependency, actor=_actor(request))
+        services.remove_dependency(dependency=dependency, actor=caller(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

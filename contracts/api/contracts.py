@@ -1,4 +1,4 @@
-"""Contracts, registrations, proposals and schema validation (API.md 5.2.8-5.2.11, 5.3-5.6).
+"""Contracts and schema validation (API.md 5.2.8-5.2.11, 5.3, 5.6).
 
 Views validate input, call a service and render; the order of business checks and
 their messages lives in the services.
@@ -7,9 +7,8 @@ their messages lives in the services.
 from __future__ import annotations
 
 import uuid
-from typing import Any, cast
+from typing import Any
 
-from django.db.models import QuerySet
 from django.urls import path
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -20,7 +19,6 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import serializers, status, viewsets
-from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,40 +29,23 @@ from contracts.api.serializers.contracts import (
     ContractDetailSerializer,
     ContractListQuerySerializer,
     ContractSerializer,
-    CreateRegistrationQuerySerializer,
-    CreateRegistrationSerializer,
     HistoryEntrySerializer,
     PublishContractSerializer,
     PublishQuerySerializer,
-    RegistrationListQuerySerializer,
     RegistrationSerializer,
-    UpdateRegistrationSerializer,
     VersionDiffQuerySerializer,
     change_type_field,
     changes_field,
     compatibility_mode_field,
 )
-from contracts.api.serializers.proposals import (
-    AcknowledgeProposalSerializer,
-    AcknowledgmentSerializer,
-    ForceProposalBodySerializer,
-    ForceProposalQuerySerializer,
-    ProposalListQuerySerializer,
-    ProposalSerializer,
-    ProposalStatusSerializer,
-    ProposalStatusShape,
-    ProposalSummarySerializer,
-    PublishProposalSerializer,
-)
+from contracts.api.serializers.proposals import ProposalSerializer
 from contracts.errors import (
     AssetNotFoundError,
     ContractNotFoundError,
-    ProposalNotFoundError,
-    RegistrationNotFoundError,
 )
-from contracts.models import Asset, Contract, Proposal, Registration
+from contracts.models import Asset, Contract, Registration
 from contracts.schema_validation import schema_errors
-from contracts.services import proposals, publishing, registrations
+from contracts.services import publishing
 from contracts.services.publishing import (
     FORCE_WARNING,
     PROPOSAL_MESSAGE,
@@ -72,41 +53,29 @@ from contracts.services.publishing import (
     PublishAction,
     PublishResult,
 )
-from teams.principal import Principal
-from tessera.api import BodyFirstMixin, parse_uuid, validate, validate_query
+from teams.principal import caller
+from tessera.api import (
+    BodyFirstMixin,
+    missing_field,
+    parse_uuid,
+    request_body,
+    route,
+    validate,
+    validate_query,
+)
 from tessera.errors import RequestValidationError
 from tessera.openapi import (
     BODY_REQUIRED,
     ClosedSerializer,
+    constant,
     error_responses,
     page_of,
     page_parameters,
     shape,
     uuid_path,
 )
-from tessera.pagination import FixedLimitOffsetPagination
 
 PUBLISHED_MESSAGE = "Contract published"  # EXT-7: the SDK requires a message
-
-
-def caller(request: Request) -> Principal:
-    """The authenticated caller: teams.authentication sets a Principal as ``request.user``."""
-    return cast(Principal, request.user)
-
-
-def _missing(loc: list[str]) -> RequestValidationError:
-    return RequestValidationError.single(
-        loc, "Field required", type="missing", input=None
-    )
-
-
-def request_body(request: Request) -> Any:
-    """The parsed JSON body; an absent one is a 422 ``missing`` at ``["body"]``."""
-    data = request.data
-    # DRF leaves no stream for an empty body (and then reports ``{}`` as the data).
-    if request.stream is None:
-        raise _missing(["body"])
-    return data
 
 
 def render_comparison(comparison: ContractComparison) -> dict[str, Any]:
@@ -145,10 +114,6 @@ def render_publish(result: PublishResult) -> dict[str, Any]:
 # Keep them in step with render_comparison(), render_publish() and the views below.
 
 
-def _constant(value: str) -> serializers.ChoiceField:
-    return serializers.ChoiceField(choices=[value])
-
-
 def _message(text: str) -> serializers.CharField:
     return serializers.CharField(help_text=f"`{text}`")
 
@@ -157,7 +122,7 @@ def _message(text: str) -> serializers.CharField:
 class _PublishedFirstShape(ClosedSerializer):
     """(a) First contract of the asset: published, no `change_type`."""
 
-    action = _constant(PublishAction.PUBLISHED.value)
+    action = constant(PublishAction.PUBLISHED.value)
     contract = ContractSerializer()
     message = _message(PUBLISHED_MESSAGE)
 
@@ -166,7 +131,7 @@ class _PublishedFirstShape(ClosedSerializer):
 class _PublishedShape(serializers.Serializer):
     """(b) A change that is not breaking under the current contract's mode."""
 
-    action = _constant(PublishAction.PUBLISHED.value)
+    action = constant(PublishAction.PUBLISHED.value)
     change_type = change_type_field()
     contract = ContractSerializer()
     message = _message(PUBLISHED_MESSAGE)
@@ -176,7 +141,7 @@ class _PublishedShape(serializers.Serializer):
 class _ForcePublishedShape(serializers.Serializer):
     """(c) A breaking change published anyway (`force`)."""
 
-    action = _constant(PublishAction.FORCE_PUBLISHED.value)
+    action = constant(PublishAction.FORCE_PUBLISHED.value)
     change_type = change_type_field()
     breaking_changes = changes_field("Breaking under the current contract's mode.")
     contract = ContractSerializer()
@@ -188,7 +153,7 @@ class _ForcePublishedShape(serializers.Serializer):
 class _ProposalCreatedShape(serializers.Serializer):
     """(d) A breaking change, not forced: no contract; a pending proposal instead."""
 
-    action = _constant(PublishAction.PROPOSAL_CREATED.value)
+    action = constant(PublishAction.PROPOSAL_CREATED.value)
     change_type = change_type_field()
     breaking_changes = changes_field("Breaking under the current contract's mode.")
     proposal = ProposalSerializer()
@@ -244,16 +209,6 @@ class _HistoryShape(serializers.Serializer):
     contracts = HistoryEntrySerializer(many=True, help_text="Newest first.")
 
 
-@extend_schema_serializer(component_name="ProposalPublishResult")
-class _ProposalPublishShape(serializers.Serializer):
-    action = _constant(PublishAction.PUBLISHED.value)
-    proposal_id = serializers.UUIDField()
-    contract = ContractSerializer()
-    deprecated_contract_id = serializers.UUIDField(
-        allow_null=True, help_text="The contract that was current, now deprecated."
-    )
-
-
 # A field named "errors" would shadow Serializer.errors: declared as a mapping.
 _SchemaValidationShape = shape(
     "SchemaValidationResult",
@@ -282,15 +237,10 @@ SCHEMA_EXAMPLE = OpenApiExample(
 )
 ASSET_ID = uuid_path("asset_id", "The asset's id.")
 CONTRACT_ID = uuid_path("contract_id", "The contract's id.")
-REGISTRATION_ID = uuid_path("registration_id", "The registration's id.")
-PROPOSAL_ID = uuid_path("proposal_id", "The proposal's id.")
 CONTRACT_NOT_FOUND = (
     "`CONTRACT_NOT_FOUND`: Contract with ID '<id>' not found "
     '(`details: {"contract_id": "<id>"}`).'
 )
-REGISTRATION_NOT_FOUND = "`NOT_FOUND`: Registration not found."
-PROPOSAL_NOT_FOUND = "`NOT_FOUND`: Proposal not found."
-NOT_PENDING = "Proposal is not pending."
 DUPLICATE_VERSION = (
     "`DUPLICATE_CONTRACT_VERSION`: Contract version '<version>' already exists for "
     "this asset."
@@ -404,7 +354,7 @@ class AssetContractViewSet(BodyFirstMixin, viewsets.GenericViewSet):
             or body.get("publisher_team_id")
         )
         if published_by is None:
-            raise _missing(["query", "published_by"])
+            raise missing_field(["query", "published_by"])
         force = query["force"] if "force" in query else bool(body.get("force"))
         result = publishing.publish_contract(
             asset_id=asset_uuid,
@@ -590,395 +540,6 @@ class ContractViewSet(BodyFirstMixin, viewsets.GenericViewSet):
         return self.get_paginated_response(RegistrationSerializer(page, many=True).data)
 
 
-# --- /registrations --------------------------------------------------------------------
-
-
-class RegistrationViewSet(BodyFirstMixin, viewsets.GenericViewSet):
-    serializer_class = RegistrationSerializer
-
-    def registration_id(self) -> uuid.UUID:
-        return parse_uuid(
-            self.kwargs["registration_id"], loc=("path", "registration_id")
-        )
-
-    @extend_schema(
-        operation_id="registrations_list",
-        tags=["registrations"],
-        summary="List registrations",
-        description="Newest first.",
-        parameters=[RegistrationListQuerySerializer, *page_parameters()],
-        responses={200: page_of(RegistrationSerializer), **error_responses("read")},
-    )
-    def list(self, request: Request) -> Response:
-        params = validate_query(RegistrationListQuerySerializer, request)
-        queryset = Registration.objects.order_by("-registered_at", "-id")
-        for field in ("consumer_team_id", "contract_id", "status"):
-            if params.get(field):
-                queryset = queryset.filter(**{field: params[field]})
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(RegistrationSerializer(page, many=True).data)
-
-    @extend_schema(
-        operation_id="registrations_create",
-        tags=["registrations"],
-        summary="Register as a consumer",
-        description="Registers the caller's team on a contract (named by the "
-        "`contract_id` query parameter, or by the body's `asset_id`: that asset's "
-        "current active contract). Repeated registrations create new rows.",
-        parameters=[CreateRegistrationQuerySerializer],
-        request=CreateRegistrationSerializer,
-        responses={
-            201: RegistrationSerializer,
-            **error_responses(
-                "write",
-                {
-                    403: "`INSUFFICIENT_PERMISSIONS`: You can only register for "
-                    "contracts on behalf of your own team.",
-                    404: [
-                        "`NOT_FOUND`: Contract not found.",
-                        "`NOT_FOUND`: Consumer team not found.",
-                    ],
-                    422: "Neither `contract_id` nor `asset_id`: a `detail` item at "
-                    '`["query", "contract_id"]`.',
-                },
-            ),
-        },
-    )
-    def create(self, request: Request) -> Response:
-        query = validate_query(CreateRegistrationQuerySerializer, request)
-        body = validate(CreateRegistrationSerializer, request_body(request))
-        contract_id = query.get("contract_id")
-        asset_id = body.get("asset_id")
-        if contract_id is None and asset_id is None:
-            raise _missing(["query", "contract_id"])
-        registration = registrations.create_registration(
-            contract_id=contract_id,
-            # EXT-4: without contract_id, the asset's current contract.
-            asset_id=asset_id if contract_id is None else None,
-            consumer_team_id=body["consumer_team_id"],
-            pinned_version=body.get("pinned_version"),
-            actor=caller(request),
-        )
-        return Response(
-            RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED
-        )
-
-    @extend_schema(
-        operation_id="registrations_retrieve",
-        tags=["registrations"],
-        summary="Get a registration",
-        description="One registration by id.",
-        parameters=[REGISTRATION_ID],
-        responses={
-            200: RegistrationSerializer,
-            **error_responses("read", {404: REGISTRATION_NOT_FOUND}),
-        },
-    )
-    def retrieve(self, request: Request, registration_id: str) -> Response:
-        registration = Registration.objects.filter(pk=self.registration_id()).first()
-        if registration is None:
-            raise RegistrationNotFoundError()
-        return Response(RegistrationSerializer(registration).data)
-
-    @extend_schema(
-        operation_id="registrations_update",
-        tags=["registrations"],
-        summary="Update a registration",
-        description="Partial update: absent or `null` fields are left unchanged (a "
-        "pin cannot be cleared). A body is required, even `{}`.",
-        parameters=[REGISTRATION_ID],
-        request=UpdateRegistrationSerializer,
-        responses={
-            200: RegistrationSerializer,
-            **error_responses(
-                "write",
-                {
-                    403: "`INSUFFICIENT_PERMISSIONS`: You can only update "
-                    "registrations belonging to your team.",
-                    404: REGISTRATION_NOT_FOUND,
-                },
-            ),
-        },
-        extensions=BODY_REQUIRED,
-    )
-    def partial_update(self, request: Request, registration_id: str) -> Response:
-        registration_uuid = self.registration_id()
-        data = validate(UpdateRegistrationSerializer, request_body(request))
-        registration = registrations.update_registration(
-            registration_id=registration_uuid,
-            pinned_version=data.get("pinned_version"),
-            status=data.get("status"),
-            actor=caller(request),
-        )
-        return Response(RegistrationSerializer(registration).data)
-
-    @extend_schema(
-        operation_id="registrations_delete",
-        tags=["registrations"],
-        summary="Delete a registration",
-        description="Hard delete.",
-        parameters=[REGISTRATION_ID],
-        responses={
-            204: None,
-            **error_responses(
-                "write",
-                {
-                    403: "`INSUFFICIENT_PERMISSIONS`: You can only delete "
-                    "registrations belonging to your team.",
-                    404: REGISTRATION_NOT_FOUND,
-                },
-            ),
-        },
-    )
-    def destroy(self, request: Request, registration_id: str) -> Response:
-        registrations.delete_registration(
-            registration_id=self.registration_id(), actor=caller(request)
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# --- /proposals ------------------------------------------------------------------------
-
-
-def _proposal_id(view: viewsets.GenericViewSet) -> uuid.UUID:
-    return parse_uuid(view.kwargs["proposal_id"], loc=("path", "proposal_id"))
-
-
-class ProposalViewSet(BodyFirstMixin, viewsets.GenericViewSet):
-    serializer_class = ProposalSerializer
-    pagination_class = FixedLimitOffsetPagination  # fixed 50/100 (API.md 4.1)
-
-    def get_proposal(self, queryset: QuerySet[Proposal] | None = None) -> Proposal:
-        if queryset is None:
-            queryset = Proposal.objects.all()
-        proposal = queryset.filter(pk=_proposal_id(self)).first()
-        if proposal is None:
-            raise ProposalNotFoundError()
-        return proposal
-
-    @extend_schema(
-        operation_id="proposals_list",
-        tags=["proposals"],
-        summary="List proposals",
-        description="Newest first, as summaries (not the full proposal object). "
-        "Fixed page bounds: default 50, at most 100.",
-        parameters=[ProposalListQuerySerializer, *page_parameters(fixed=True)],
-        responses={
-            200: page_of(ProposalSummarySerializer),
-            **error_responses("read"),
-        },
-    )
-    def list(self, request: Request) -> Response:
-        params = validate_query(ProposalListQuerySerializer, request)
-        queryset = Proposal.objects.order_by("-proposed_at", "-id")
-        for field in ("asset_id", "status", "proposed_by"):
-            if params.get(field):
-                queryset = queryset.filter(**{field: params[field]})
-        page = self.paginate_queryset(proposals.with_summary_counts(queryset))
-        return self.get_paginated_response(
-            ProposalSummarySerializer(page, many=True).data
-        )
-
-    @extend_schema(
-        operation_id="proposals_retrieve",
-        tags=["proposals"],
-        summary="Get a proposal",
-        description="The full proposal; each breaking change is reduced to "
-        "`{type, column, details}`.",
-        parameters=[PROPOSAL_ID],
-        responses={
-            200: ProposalSerializer,
-            **error_responses("read", {404: PROPOSAL_NOT_FOUND}),
-        },
-    )
-    def retrieve(self, request: Request, proposal_id: str) -> Response:
-        return Response(ProposalSerializer(self.get_proposal()).data)
-
-    @extend_schema(
-        operation_id="proposals_status",
-        tags=["proposals"],
-        summary="Consumer status of a proposal",
-        description="Who has acknowledged and who is still pending, computed at "
-        "request time from the active registrations on the asset's current contract.",
-        parameters=[PROPOSAL_ID],
-        responses={
-            200: ProposalStatusShape,
-            **error_responses("read", {404: PROPOSAL_NOT_FOUND}),
-        },
-    )
-    def consumer_status(self, request: Request, proposal_id: str) -> Response:
-        proposal = self.get_proposal(Proposal.objects.select_related("asset"))
-        return Response(
-            ProposalStatusSerializer(proposals.proposal_status(proposal)).data
-        )
-
-    @extend_schema(
-        operation_id="proposals_acknowledge",
-        tags=["proposals"],
-        summary="Acknowledge a proposal",
-        description="Records a consumer team's answer. `blocked` rejects the "
-        "proposal; once every registered consumer has answered otherwise, it is "
-        "approved. The team need not be a registered consumer.",
-        parameters=[PROPOSAL_ID],
-        request=AcknowledgeProposalSerializer,
-        responses={
-            201: AcknowledgmentSerializer,
-            **error_responses(
-                "write",
-                {
-                    400: [
-                        NOT_PENDING,
-                        "This team has already acknowledged this proposal.",
-                    ],
-                    403: "`INSUFFICIENT_PERMISSIONS`: You can only acknowledge "
-                    "proposals on behalf of your own team.",
-                    404: [PROPOSAL_NOT_FOUND, "`NOT_FOUND`: Consumer team not found."],
-                },
-            ),
-        },
-    )
-    def acknowledge(self, request: Request, proposal_id: str) -> Response:
-        proposal_uuid = _proposal_id(self)
-        data = validate(AcknowledgeProposalSerializer, request_body(request))
-        acknowledgment = proposals.acknowledge_proposal(
-            proposal_id=proposal_uuid, actor=caller(request), **data
-        )
-        return Response(
-            AcknowledgmentSerializer(acknowledgment).data,
-            status=status.HTTP_201_CREATED,
-        )
-
-    @extend_schema(
-        operation_id="proposals_publish",
-        tags=["proposals"],
-        summary="Publish an approved proposal",
-        description="Creates a contract from the proposal's schema (mode and "
-        "guarantees copied from the current contract) and deprecates the current "
-        "one. A proposal publishes at most once. `200`, not `201`.",
-        parameters=[PROPOSAL_ID],
-        request=PublishProposalSerializer,
-        responses={
-            200: _ProposalPublishShape,
-            **error_responses(
-                "write",
-                {
-                    400: [
-                        "Cannot publish from proposal with status '<status>'. "
-                        "Proposal must be approved first.",
-                        "Proposal has already been published.",
-                        "Invalid schema in proposal: Invalid JSON Schema: <errors>.",
-                    ],
-                    403: "`INSUFFICIENT_PERMISSIONS`: You can only publish on "
-                    "behalf of your own team.",
-                    404: [
-                        PROPOSAL_NOT_FOUND,
-                        "`NOT_FOUND`: Asset not found (absent or soft-deleted).",
-                        "`NOT_FOUND`: Publisher team not found.",
-                    ],
-                    409: DUPLICATE_VERSION,
-                },
-            ),
-        },
-    )
-    def publish(self, request: Request, proposal_id: str) -> Response:
-        proposal_uuid = _proposal_id(self)
-        # No body at all is fine here: the original SDK publishes without one.
-        body = request.data if request.stream is not None else {}
-        data = validate(PublishProposalSerializer, body)
-        result = publishing.publish_proposal(
-            proposal_id=proposal_uuid, actor=caller(request), **data
-        )
-        deprecated = result.deprecated_contract
-        return Response(
-            {
-                "action": "published",
-                "proposal_id": str(proposal_uuid),
-                "contract": ContractSerializer(result.contract).data,
-                "deprecated_contract_id": str(deprecated.id) if deprecated else None,
-            }
-        )
-
-
-class ProposalTransitionViewSet(viewsets.GenericViewSet):
-    """Withdraw and force: neither takes a required body, so none is parsed up front.
-
-    Withdraw ignores any body; force reads ``actor_team_id`` from one only when the
-    query has no ``actor_id`` (EXT-10), and ignores a body that is not JSON.
-    """
-
-    serializer_class = ProposalSerializer
-
-    @extend_schema(
-        operation_id="proposals_withdraw",
-        tags=["proposals"],
-        summary="Withdraw a proposal",
-        description="Only the proposing team; any body is ignored.",
-        parameters=[PROPOSAL_ID],
-        request=None,
-        responses={
-            200: ProposalSerializer,
-            **error_responses(
-                "write",
-                {
-                    400: NOT_PENDING,
-                    403: "`INSUFFICIENT_PERMISSIONS`: You can only withdraw your "
-                    "own proposals.",
-                    404: PROPOSAL_NOT_FOUND,
-                },
-            ),
-        },
-    )
-    def withdraw(self, request: Request, proposal_id: str) -> Response:
-        proposal = proposals.withdraw_proposal(
-            proposal_id=_proposal_id(self), actor=caller(request)
-        )
-        return Response(ProposalSerializer(proposal).data)
-
-    @extend_schema(
-        operation_id="proposals_force_approve",
-        tags=["proposals"],
-        summary="Force-approve a proposal",
-        description="Approves a pending proposal without waiting for consumers (its "
-        "status reads `approved`). The actor must be the caller's team; it need not "
-        "own the proposal. The body is optional and read only without `actor_id`.",
-        parameters=[PROPOSAL_ID, ForceProposalQuerySerializer],
-        request=ForceProposalBodySerializer,
-        responses={
-            200: ProposalSerializer,
-            **error_responses(
-                "write",
-                {
-                    400: NOT_PENDING,
-                    403: "`INSUFFICIENT_PERMISSIONS`: You can only force approve on "
-                    "behalf of your own team.",
-                    404: PROPOSAL_NOT_FOUND,
-                },
-            ),
-        },
-    )
-    def force(self, request: Request, proposal_id: str) -> Response:
-        proposal_uuid = _proposal_id(self)
-        query = validate_query(ForceProposalQuerySerializer, request)
-        actor_team_id = query.get("actor_id")
-        if actor_team_id is None:
-            body = validate(ForceProposalBodySerializer, self.lenient_body(request))
-            actor_team_id = body.get("actor_team_id") or caller(request).team_id
-        proposal = proposals.force_approve_proposal(
-            proposal_id=proposal_uuid,
-            actor_team_id=actor_team_id,
-            actor=caller(request),
-        )
-        return Response(ProposalSerializer(proposal).data)
-
-    @staticmethod
-    def lenient_body(request: Request) -> dict[str, Any]:
-        try:
-            data = request.data
-        except ParseError:
-            return {}
-        return data if isinstance(data, dict) else {}
-
-
 # --- /schemas/validate -----------------------------------------------------------------
 
 
@@ -1016,88 +577,37 @@ class SchemaValidateView(APIView):
         return Response({"valid": not errors, "errors": errors})
 
 
-def _route(view: type[viewsets.GenericViewSet], **actions: Any) -> Any:
-    return view.as_view(actions)
-
-
 urlpatterns = [
     path(
         "assets/<str:asset_id>/contracts",
-        _route(AssetContractViewSet, get="list", post="publish"),
+        route(AssetContractViewSet, get="list", post="publish"),
         name="asset-contracts",
     ),
     path(
         "assets/<str:asset_id>/contracts/history",
-        _route(AssetContractViewSet, get="history"),
+        route(AssetContractViewSet, get="history"),
         name="asset-contract-history",
     ),
     path(
         "assets/<str:asset_id>/contracts/diff",
-        _route(AssetContractViewSet, get="diff"),
+        route(AssetContractViewSet, get="diff"),
         name="asset-contract-diff",
     ),
-    path("contracts", _route(ContractViewSet, get="list"), name="contracts"),
-    # Before contracts/<contract_id>: "compare" is not an id.
+    path("contracts", route(ContractViewSet, get="list"), name="contracts"),
     path(
         "contracts/compare",
-        _route(ContractViewSet, post="compare"),
+        route(ContractViewSet, post="compare"),
         name="contract-compare",
     ),
     path(
         "contracts/<str:contract_id>",
-        _route(ContractViewSet, get="retrieve"),
+        route(ContractViewSet, get="retrieve"),
         name="contract-detail",
     ),
     path(
         "contracts/<str:contract_id>/registrations",
-        _route(ContractViewSet, get="registrations"),
+        route(ContractViewSet, get="registrations"),
         name="contract-registrations",
-    ),
-    path(
-        "registrations",
-        _route(RegistrationViewSet, get="list", post="create"),
-        name="registrations",
-    ),
-    path(
-        "registrations/<str:registration_id>",
-        _route(
-            RegistrationViewSet,
-            get="retrieve",
-            patch="partial_update",
-            delete="destroy",
-        ),
-        name="registration-detail",
-    ),
-    path("proposals", _route(ProposalViewSet, get="list"), name="proposals"),
-    path(
-        "proposals/<str:proposal_id>",
-        _route(ProposalViewSet, get="retrieve"),
-        name="proposal-detail",
-    ),
-    path(
-        "proposals/<str:proposal_id>/status",
-        _route(ProposalViewSet, get="consumer_status"),
-        name="proposal-status",
-    ),
-    path(
-        "proposals/<str:proposal_id>/acknowledge",
-        _route(ProposalViewSet, post="acknowledge"),
-        name="proposal-acknowledge",
-    ),
-    path(
-        "proposals/<str:proposal_id>/publish",
-        _route(ProposalViewSet, post="publish"),
-        name="proposal-publish",
-    ),
-    path(
-        "proposals/<str:proposal_id>/withdraw",
-        _route(ProposalTransitionViewSet, post="withdraw"),
-        name="proposal-withdraw",
-    ),
-    path(
-        "proposals/<str:proposal_id>/force",
-        _route(ProposalTransitionViewSet, post="force"),
-        name="proposal-force",
     ),
     path("schemas/validate", SchemaValidateView.as_view(), name="schema-validate"),
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -27,7 +27,7 @@ from teams.errors import (
     MissingApiKeyError,
 )
 from teams.models import ApiKey, Team
-from teams.principal import Principal
+from teams.principal import caller
 from tessera.api import BodyFirstMixin, parse_uuid, validate, validate_query
 from tessera.errors import ErrorCode, ForbiddenError, NotFoundError
 from tessera.openapi import (
@@ -52,11 +52,6 @@ TEAM_UPDATE: dict[str, Any] = {
         **error_responses("admin", {404: TEAM_NOT_FOUND, 409: DUPLICATE_NAME}),
     },
 }
-
-
-def caller(request: Request) -> Principal:
-    """The authenticated caller: teams.authentication sets a Principal as ``request.user``."""
-    return cast(Principal, request.user)
 
 
 class TeamViewSet(BodyFirstMixin, viewsets.GenericViewSet):
