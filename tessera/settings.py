@@ -256,6 +256,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "tessera.middleware.RequestIdMiddleware",
+    "tessera.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",

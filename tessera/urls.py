@@ -11,7 +11,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
-from tessera import errors, health
+from tessera import errors, health, metrics
 
 
 # Exempt from CSRF: a POST to "/x/" or to an unknown route must get the 307 or the
@@ -46,6 +46,7 @@ urlpatterns = [
     path("health", health.health, name="health"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
+    path("metrics", metrics.metrics_view, name=metrics.URL_NAME),
     path("openapi.json", SpectacularAPIView.as_view(), name="openapi"),
     path("docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
     path("redoc", SpectacularRedocView.as_view(url_name="openapi"), name="redoc"),

@@ -39,7 +39,7 @@ BLOCKED_REASON = "Consumer blocked the proposal"
 # --- Reads ------------------------------------------------------------------------------
 
 
-def _current_contract_id(asset_ref: Any) -> Subquery:
+def current_contract_id(asset_ref: Any) -> Subquery:
     """The id of the asset's current contract (latest-published active), as a subquery."""
     return Subquery(
         Contract.objects.filter(asset_id=asset_ref, status=Contract.Status.ACTIVE)
@@ -52,7 +52,7 @@ def current_registrations(asset_id: uuid.UUID) -> QuerySet[Registration]:
     """Active registrations on the asset's current contract, oldest first, with their teams."""
     return (
         Registration.objects.filter(
-            contract_id=_current_contract_id(asset_id),
+            contract_id=current_contract_id(asset_id),
             status=Registration.Status.ACTIVE,
         )
         .select_related("consumer_team")
@@ -64,7 +64,7 @@ def required_team_ids(asset_id: uuid.UUID) -> set[uuid.UUID]:
     """The teams whose acknowledgment a proposal on this asset needs (one query)."""
     return set(
         Registration.objects.filter(
-            contract_id=_current_contract_id(asset_id),
+            contract_id=current_contract_id(asset_id),
             status=Registration.Status.ACTIVE,
         ).values_list("consumer_team_id", flat=True)
     )
@@ -85,7 +85,7 @@ def with_summary_counts(queryset: QuerySet[Proposal]) -> QuerySet[Proposal]:
     )
     consumers = (
         Registration.objects.filter(
-            contract_id=_current_contract_id(OuterRef(OuterRef("asset_id"))),
+            contract_id=current_contract_id(OuterRef(OuterRef("asset_id"))),
             status=Registration.Status.ACTIVE,
         )
         .order_by()

@@ -26,7 +26,7 @@ from rest_framework.test import APIClient
 from webhooks.models import WebhookDelivery
 
 # API.md 5.0, the endpoint index (path parameters are compared by position). The four
-# /sync endpoints are not implemented yet, and /metrics is a 404 by design.
+# /sync endpoints are not implemented yet; /metrics is a plain Prometheus view.
 ENDPOINT_INDEX: dict[str, set[str]] = {
     "/api/v1/teams": {"post", "get"},
     "/api/v1/teams/{team_id}": {"get", "patch", "put", "delete"},
