@@ -20,7 +20,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from tessera.db.availability import check_pool
 from tessera.errors import ErrorCode, error_body
+
+# A probe waits this long for a pooled connection, not the pool's DB_POOL_TIMEOUT.
+READY_DB_TIMEOUT_SECONDS = 3.0
 
 logger = logging.getLogger("tessera.health")
 
@@ -58,6 +62,7 @@ def live(request: HttpRequest) -> HttpResponse:
 def ready(request: HttpRequest) -> HttpResponse:
     """Ready when ``SELECT 1`` succeeds; 503 otherwise, so Kubernetes stops routing."""
     try:
+        check_pool(READY_DB_TIMEOUT_SECONDS)
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception as exc:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import (
     Count,
     Exists,
@@ -48,6 +48,7 @@ from prometheus_client.registry import Collector
 
 from contracts.models import Acknowledgment, Proposal, Registration
 from contracts.services.proposals import current_contract_id
+from tessera.db.availability import check_pool, existing_pool
 from tessera.errors import ErrorCode, error_body
 from webhooks.models import WebhookDelivery
 
@@ -163,36 +164,6 @@ POOL_COUNTERS = (
 )
 
 
-def _existing_pool() -> Any:
-    """The default connection's psycopg pool, or None (SQLite, or not created yet).
-
-    ``connection.pool`` would create the pool: read Django's registry of pools instead.
-    """
-    pools = getattr(connection, "_connection_pools", None)
-    return pools.get(connection.alias) if pools else None
-
-
-def _holds_connection() -> bool:
-    return connection.connection is not None
-
-
-def _check_pool(pool: Any) -> None:
-    """Raise unless the pool lends a connection within ``SCRAPE_DB_TIMEOUT``.
-
-    Django would wait the pool's whole timeout: with the database down or the pool
-    exhausted, the scrape would time out and lose the request metrics too.
-    """
-    if _holds_connection():
-        return
-    if pool is None:
-        # Creates the pool, as the first query would (None on SQLite).
-        pool = getattr(connection, "pool", None)
-        if pool is None:
-            return
-    pool.open()  # what Django does before its first getconn(); then a no-op
-    pool.putconn(pool.getconn(timeout=SCRAPE_DB_TIMEOUT))
-
-
 def workflow_counts() -> tuple[int, int]:
     """Pending proposals, and the acknowledgments they still need (one query).
 
@@ -271,11 +242,11 @@ class DatabaseCollector(Collector):
         return []
 
     def collect(self) -> Iterator[Metric]:
-        pool = _existing_pool()
+        pool = existing_pool()
         if pool is not None:
             yield from self._pool_metrics(pool)
         try:
-            _check_pool(pool)
+            check_pool(SCRAPE_DB_TIMEOUT, pool)
         except Exception as exc:
             logger.debug("Skipping the database metrics: %s", exc)
             return

@@ -70,3 +70,35 @@ def test_liveness_does_not_need_the_database(api_client, database_down, path) ->
 
 def test_probes_answer_head(api_client) -> None:
     assert api_client.head("/health/live").status_code == 200
+
+
+class _ExhaustedPool:
+    """A psycopg pool that never lends a connection, recording the wait asked for."""
+
+    waited: float | None = None
+
+    def open(self) -> None:
+        pass
+
+    def getconn(self, timeout: float | None = None) -> object:
+        type(self).waited = timeout
+        raise OperationalError("couldn't get a connection")
+
+    def putconn(self, conn: object) -> None:
+        raise AssertionError("no connection was lent")
+
+
+def test_readiness_waits_briefly_for_a_pooled_connection(
+    api_client, monkeypatch
+) -> None:
+    # Not DB_POOL_TIMEOUT (30 s): the probe answers 503 while the pool cannot lend.
+    from tessera.db import availability
+
+    monkeypatch.setattr(availability, "holds_connection", lambda: False)
+    monkeypatch.setattr(availability, "existing_pool", _ExhaustedPool)
+
+    response = api_client.get("/health/ready")
+
+    assert response.status_code == 503
+    assert response.json()["database"] is False
+    assert _ExhaustedPool.waited == 3.0

@@ -20,6 +20,7 @@ from psycopg_pool import PoolTimeout
 from contracts.models import Acknowledgment, Proposal
 from contracts.tests.factories import make_asset, make_contract, make_registration
 from tessera import metrics
+from tessera.db import availability
 from webhooks.models import WebhookDelivery
 
 pytestmark = pytest.mark.django_db
@@ -369,7 +370,7 @@ class FakePool:
 
 
 def test_pool_statistics_are_exported(api_client, monkeypatch) -> None:
-    monkeypatch.setattr(metrics, "_existing_pool", FakePool)
+    monkeypatch.setattr(metrics, "existing_pool", FakePool)
 
     samples = scrape(api_client)
 
@@ -385,8 +386,8 @@ def test_pool_statistics_are_exported(api_client, monkeypatch) -> None:
 def test_an_exhausted_pool_drops_the_database_samples_quickly(
     api_client, monkeypatch
 ) -> None:
-    monkeypatch.setattr(metrics, "_existing_pool", lambda: FakePool(lends=False))
-    monkeypatch.setattr(metrics, "_holds_connection", lambda: False)
+    monkeypatch.setattr(metrics, "existing_pool", lambda: FakePool(lends=False))
+    monkeypatch.setattr(availability, "holds_connection", lambda: False)
 
     samples = scrape(api_client)
 
@@ -395,7 +396,7 @@ def test_an_exhausted_pool_drops_the_database_samples_quickly(
 
 
 def test_without_a_pool_there_are_no_pool_samples(api_client, monkeypatch) -> None:
-    monkeypatch.setattr(metrics, "_existing_pool", lambda: None)
+    monkeypatch.setattr(metrics, "existing_pool", lambda: None)
 
     samples = scrape(api_client)
 
