@@ -25,6 +25,7 @@ def _test_settings(settings):  # type: ignore[no-untyped-def]
     settings.BOOTSTRAP_API_KEY = ""
     settings.WEBHOOK_URL = ""
     settings.WEBHOOK_SECRET = ""
+    settings.RATE_LIMIT_ENABLED = False  # tessera/tests/test_ratelimit.py enables it
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

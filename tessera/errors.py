@@ -8,6 +8,7 @@ merged into the envelope as API.md 3.2 recommends for a single-envelope implemen
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -291,15 +292,8 @@ def _method_not_routed(context: Mapping[str, Any]) -> bool:
 def _render(exc: Exception, context: Mapping[str, Any]) -> Response:
     # Ratelimited subclasses PermissionDenied: check it first.
     if isinstance(exc, Ratelimited):
-        limit = getattr(exc, "limit", "")
-        body = {
-            "error": {"code": "RATE_LIMIT_EXCEEDED", "message": "Too Many Requests"}
-        }
-        body["error"]["detail"] = limit
-        return Response(
-            body,
-            status=429,
-            headers={"Retry-After": str(getattr(exc, "retry_after", 60))},
+        return _rate_limited(
+            getattr(exc, "limit", ""), getattr(exc, "retry_after", None)
         )
     if isinstance(exc, RequestValidationError):
         return _validation_response(exc.items)
@@ -356,10 +350,8 @@ def _render(exc: Exception, context: Mapping[str, Any]) -> Response:
             error_body(ErrorCode.BAD_REQUEST, "Method Not Allowed"), status=405
         )
     if isinstance(exc, drf.Throttled):
-        body = {
-            "error": {"code": "RATE_LIMIT_EXCEEDED", "message": "Too Many Requests"}
-        }
-        return Response(body, status=429, headers={"Retry-After": "60"})
+        # tessera.ratelimit.RateLimitExceeded carries the limit; wait is Retry-After.
+        return _rate_limited(getattr(exc, "limit", ""), getattr(exc, "wait", None))
     if isinstance(exc, drf.APIException):
         return Response(
             error_body(ErrorCode.BAD_REQUEST, str(exc.detail)), status=exc.status_code
@@ -368,6 +360,23 @@ def _render(exc: Exception, context: Mapping[str, Any]) -> Response:
     return Response(
         error_body(ErrorCode.INTERNAL_ERROR, "An unexpected error occurred"), status=500
     )
+
+
+def _rate_limited(limit: str, retry_after: float | None) -> Response:
+    """API.md 3.4: a body of its own, without request_id or timestamp.
+
+    ``Retry-After`` is the seconds until the window resets (WORKFLOWS.md 15.2), 60 when
+    unknown; never an ``X-RateLimit-*`` header.
+    """
+    body = {
+        "error": {
+            "code": ErrorCode.RATE_LIMIT_EXCEEDED.value,
+            "message": "Too Many Requests",
+            "detail": limit,
+        }
+    }
+    seconds = 60 if retry_after is None else max(1, math.ceil(retry_after))
+    return Response(body, status=429, headers={"Retry-After": str(seconds)})
 
 
 # Django-level handlers, for errors raised outside DRF views.

@@ -118,7 +118,13 @@ if REDIS_URL:
     DJANGO_REDIS_IGNORE_EXCEPTIONS = True
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Rate-limit counters live here without Redis: room for many clients.
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
 CACHE_TTL = _int("CACHE_TTL", 300, minimum=0)
 CACHE_TTL_CONTRACT = _int("CACHE_TTL_CONTRACT", 600, minimum=0)
 CACHE_TTL_ASSET = _int("CACHE_TTL_ASSET", 300, minimum=0)
@@ -313,6 +319,8 @@ REST_FRAMEWORK = {
         "teams.authentication.StaffSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["teams.permissions.IsAuthenticated"],
+    # RATE_LIMIT_* per endpoint and client; plain Django views (health) are never limited.
+    "DEFAULT_THROTTLE_CLASSES": ["tessera.ratelimit.RateLimitThrottle"],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "tessera.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "tessera.pagination.LimitOffsetPagination",

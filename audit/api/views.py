@@ -27,6 +27,7 @@ class EventViewSet(viewsets.GenericViewSet):
     lookup_url_kwarg = "event_id"
     lookup_value_regex = "[^/]+"
     required_scopes = ADMIN_READ
+    rate_category = "admin"
 
     # Also called by the browsable API to build its filter form.
     def get_queryset(self) -> QuerySet[Event]:
@@ -80,6 +81,7 @@ class EntityHistoryView(APIView):
     """Every event of one entity, newest first; an empty page when there is none."""
 
     required_scopes = ADMIN_READ
+    rate_category = "admin"
     pagination_class = FixedLimitOffsetPagination
     serializer_class = EventSerializer  # for /openapi.json
 

@@ -266,6 +266,7 @@ class AssetImpactView(BodyFirstMixin, APIView):
     """``POST /assets/{asset_id}/impact`` (5.2.12): a read, although it takes a body."""
 
     required_scopes = {"post": "read"}
+    rate_categories = {"post": "read"}
 
     @extend_schema(
         operation_id="assets_impact",

@@ -440,6 +440,7 @@ class ContractViewSet(BodyFirstMixin, viewsets.GenericViewSet):
     serializer_class = ContractSerializer
     # Comparing is a read, though it is a POST (API.md 5.0).
     required_scopes = {"compare": "read"}
+    rate_categories = {"compare": "read"}
 
     def get_contract(self) -> Contract:
         contract_id = parse_uuid(
@@ -548,6 +549,7 @@ class SchemaValidateView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
+    rate_category = "global"  # limited per client IP
 
     @extend_schema(
         operation_id="schemas_validate",

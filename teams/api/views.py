@@ -226,6 +226,7 @@ class ApiKeyViewSet(BodyFirstMixin, viewsets.GenericViewSet):
         "list": "",
         "retrieve": "",
     }
+    rate_category = "admin"  # all four, reads included (API.md 5.0)
 
     def get_key(self) -> ApiKey:
         key_id = parse_uuid(self.kwargs["key_id"], loc=("path", "key_id"))

@@ -22,6 +22,7 @@ ADMIN_READ = {"get": "admin"}
 
 class DeliveryListView(APIView):
     required_scopes = ADMIN_READ
+    rate_category = "admin"
 
     @extend_schema(
         operation_id="webhooks_list_deliveries",
@@ -49,6 +50,7 @@ class DeliveryListView(APIView):
 
 class DeliveryDetailView(APIView):
     required_scopes = ADMIN_READ
+    rate_category = "admin"
 
     @extend_schema(
         operation_id="webhooks_retrieve_delivery",
