@@ -25,8 +25,8 @@ from rest_framework.test import APIClient
 
 from webhooks.models import WebhookDelivery
 
-# API.md 5.0, the endpoint index (path parameters are compared by position). The four
-# /sync endpoints are not implemented yet; /metrics is a plain Prometheus view.
+# API.md 5.0, the endpoint index (path parameters are compared by position).
+# /metrics is a plain Prometheus view.
 ENDPOINT_INDEX: dict[str, set[str]] = {
     "/api/v1/teams": {"post", "get"},
     "/api/v1/teams/{team_id}": {"get", "patch", "put", "delete"},
@@ -56,6 +56,10 @@ ENDPOINT_INDEX: dict[str, set[str]] = {
     "/api/v1/proposals/{proposal_id}/force": {"post"},
     "/api/v1/proposals/{proposal_id}/publish": {"post"},
     "/api/v1/schemas/validate": {"post"},
+    "/api/v1/sync/push": {"post"},
+    "/api/v1/sync/pull": {"post"},
+    "/api/v1/sync/dbt": {"post"},
+    "/api/v1/sync/dbt/impact": {"post"},
     "/api/v1/api-keys": {"post", "get"},
     "/api/v1/api-keys/{key_id}": {"get", "delete"},
     "/api/v1/webhooks/deliveries": {"get"},
@@ -67,12 +71,6 @@ ENDPOINT_INDEX: dict[str, set[str]] = {
     "/health/ready": {"get"},
     "/health/live": {"get"},
 }
-NOT_IMPLEMENTED = {
-    "/api/v1/sync/push",
-    "/api/v1/sync/pull",
-    "/api/v1/sync/dbt",
-    "/api/v1/sync/dbt/impact",
-}
 TAGS = {
     "teams",
     "api-keys",
@@ -81,6 +79,7 @@ TAGS = {
     "registrations",
     "proposals",
     "schemas",
+    "sync",
     "webhooks",
     "audit",
     "health",
@@ -150,8 +149,6 @@ def test_the_document_has_no_endpoint_beyond_the_index(document) -> None:
     expected = {shape(path) for path in ENDPOINT_INDEX}
 
     assert {shape(path) for path in document["paths"]} == expected
-    # When the sync endpoints land, move them to ENDPOINT_INDEX and document them.
-    assert not NOT_IMPLEMENTED & set(document["paths"])
 
 
 def test_operation_ids_are_unique_and_hand_written(document) -> None:
@@ -455,7 +452,7 @@ SCHEMA_V3 = {"type": "object", "properties": {"id": {"type": "integer"}}}  # bre
 
 @pytest.mark.django_db
 def test_responses_of_a_whole_workflow_match_the_document(
-    document, client_for, team, other_team
+    document, client_for, team, other_team, tmp_path, settings
 ) -> None:
     api = DocumentedClient(client_for(team, ["read", "write", "admin"]), document)
     consumer = DocumentedClient(client_for(other_team, ["read", "write"]), document)
@@ -626,6 +623,33 @@ def test_responses_of_a_whole_workflow_match_the_document(
     api.get("/api/v1/webhooks/deliveries?status=pending")
     api.get(f"/api/v1/webhooks/deliveries/{delivery.id}")
     api.get(f"/api/v1/webhooks/deliveries/{missing}")  # 404
+
+    # Sync: git files and dbt manifests.
+    settings.GIT_SYNC_PATH = str(tmp_path / "repo")
+    api.post("/api/v1/sync/pull")  # 404: nothing pushed yet
+    api.post("/api/v1/sync/push")
+    api.post("/api/v1/sync/pull")
+    consumer.post("/api/v1/sync/push")  # 403 scope
+    manifest = {
+        "nodes": {
+            "model.p.orders": {
+                "resource_type": "model",
+                "database": "wh",
+                "schema": "marts",
+                "name": "orders",
+                "columns": {"id": {"data_type": "int"}},
+            }
+        }
+    }
+    manifest_path = tmp_path / "manifest.json"
+    manifest_path.write_text(json.dumps(manifest))
+    api.post(f"/api/v1/sync/dbt?manifest_path={manifest_path}&owner_team_id={team.id}")
+    api.post(f"/api/v1/sync/dbt?manifest_path={tmp_path}&owner_team_id={team.id}")
+    api.post(
+        "/api/v1/sync/dbt/impact", {"manifest": manifest, "owner_team_id": str(team.id)}
+    )
+    settings.GIT_SYNC_PATH = None
+    api.post("/api/v1/sync/push")  # 400: not configured
 
     # The workflow reached every operation of the index.
     reached = {(shape(path), method) for path, method, _ in api.seen}
