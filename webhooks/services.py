@@ -250,19 +250,23 @@ def sweep_deliveries(
 ) -> SweepResult:
     """Re-queue pending deliveries that are due but that no task will pick up.
 
-    That is: no live lease, and their task is not waiting (READY) — it finished without
-    claiming, or its worker died (the task stays RUNNING and the lease expires). A
+    That is: no live lease, and no live task — it finished without claiming, or its
+    worker died (the task stays RUNNING; after a lease it counts as dead). A
     delivery whose worker died during its last allowed attempt is marked failed instead.
     Safe to run in several workers at once: rows are locked with SKIP LOCKED, and a
     duplicate task would only find the delivery not claimable.
     """
     now = now or timezone.now()
-    waiting = DBTaskResult.objects.filter(
-        pk=OuterRef("task_id"), status=TaskResultStatus.READY
+    # A task still waiting, or one a worker started less than a lease ago: between a
+    # task starting and its claim taking the lease, the delivery has no lease yet, and
+    # re-queuing it then would only make the starting task find it locked and skip.
+    live_task = DBTaskResult.objects.filter(pk=OuterRef("task_id")).filter(
+        Q(status=TaskResultStatus.READY)
+        | Q(status=TaskResultStatus.RUNNING, started_at__gt=now - lease_duration())
     )
     orphans = WebhookDelivery.objects.filter(
         Q(locked_until__isnull=True) | Q(locked_until__lte=now),
-        ~Exists(waiting),
+        ~Exists(live_task),
         status=WebhookDelivery.Status.PENDING,
         next_attempt_at__lte=now,
     ).order_by("next_attempt_at", "id")

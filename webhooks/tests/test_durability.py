@@ -116,16 +116,24 @@ def test_a_rolled_back_transaction_leaves_no_delivery(webhook_settings, receiver
 def test_a_committed_event_survives_and_a_killed_worker_loses_nothing(
     webhook_settings, receiver, start_worker
 ):
-    # The first request hangs until the test ends: the worker is killed while in it.
-    receiver.script = lambda number, request: (
-        (receiver.release.wait(60) and Reply()) if number == 1 else Reply()
-    )
+    workers: list[subprocess.Popen[bytes]] = []
+
+    def kill_mid_attempt(number: int, request: object) -> Reply:
+        if number == 1:
+            # Killed by the receiver while its request is in flight: no scheduling gap
+            # in which the attempt's own timeout could end it first.
+            wait_until(lambda: bool(workers), 10, "the first worker to start")
+            workers[0].send_signal(signal.SIGKILL)
+            receiver.release.wait(60)
+        return Reply()
+
+    receiver.script = kill_mid_attempt
     delivery = queue_event("proposal.withdrawn", {"proposal_id": str(uuid.uuid4())})
     first_task = delivery.task_id
 
-    doomed = start_worker()
+    workers.append(start_worker())
+    doomed = workers[0]
     assert receiver.arrived.wait(30), "the first worker never made its attempt"
-    doomed.send_signal(signal.SIGKILL)
     doomed.wait(timeout=10)
 
     delivery.refresh_from_db()

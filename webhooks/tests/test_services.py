@@ -376,6 +376,20 @@ def test_the_sweeper_requeues_a_delivery_whose_worker_died_after_the_lease(
     assert receiver.requests[0].header("X-Tessera-Attempt") == "2"
 
 
+def test_the_sweeper_leaves_a_delivery_whose_task_just_started(webhook_settings):
+    # Between a task starting and its claim there is no lease yet: re-queuing then
+    # would only make the starting task find the row locked and skip it.
+    delivery = queue()
+    task = DBTaskResult.objects.get()
+    task.claim("live-worker")
+
+    assert services.sweep_deliveries().requeued == 0
+    assert refreshed(delivery).task_id == task.id
+    # A worker that died before claiming: after a lease the task counts as dead.
+    after_lease = timezone.now() + services.lease_duration() + timedelta(seconds=1)
+    assert services.sweep_deliveries(now=after_lease).requeued == 1
+
+
 def test_a_worker_dying_during_the_last_attempt_fails_the_delivery(webhook_settings):
     webhook_settings.WEBHOOK_MAX_ATTEMPTS = 1
     delivery = queue()
