@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from contracts.admin.workflow import ContractInline
 from contracts.models import Asset, Dependency
 from contracts.services.assets import restore_asset
 from tessera.admin import DeletedFilter, ReadOnlyAdminMixin, admin_actor
@@ -18,6 +19,7 @@ from tessera.admin import DeletedFilter, ReadOnlyAdminMixin, admin_actor
 
 @admin.register(Asset)
 class AssetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    inlines = (ContractInline,)  # every version of the asset, newest first
     list_display = ("fqn", "environment", "owner_team", "created_at", "deleted_at")
     list_filter = (DeletedFilter, "environment")
     list_select_related = ("owner_team",)

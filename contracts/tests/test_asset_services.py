@@ -208,6 +208,19 @@ def test_the_asset_admin_is_read_only(admin_browser, team):
 
 
 @pytest.mark.django_db
+def test_the_asset_admin_lists_every_contract_version(admin_browser, team):
+    asset = make_asset(team, "a.b")
+    make_contract(asset, "1.0.0", status="deprecated")
+    make_contract(asset, "2.0.0")
+
+    page = admin_browser.get(f"/admin/contracts/asset/{asset.pk}/change/")
+
+    assert page.status_code == 200
+    assert b"1.0.0" in page.content
+    assert b"2.0.0" in page.content
+
+
+@pytest.mark.django_db
 def test_the_admin_restore_action_goes_through_the_service(admin_browser, team):
     gone = make_asset(team, "gone.asset", deleted_at=timezone.now())
     live = make_asset(team, "live.asset")
