@@ -154,12 +154,3 @@ def database_config(
     raise _invalid(
         "DATABASE_URL", url, "a postgresql://, postgres:// or sqlite:/// URL"
     )
-
-
-def redacted_url(url: str) -> str:
-    """Return ``url`` without its password, for log lines."""
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
