@@ -37,6 +37,7 @@ from contracts.services.publishing import PublishAction
 from teams.principal import caller
 from tessera.api import (
     BodyFirstMixin,
+    has_body,
     parse_uuid,
     request_body,
     route,
@@ -213,7 +214,7 @@ class ProposalViewSet(BodyFirstMixin, viewsets.GenericViewSet):
     def publish(self, request: Request, proposal_id: str) -> Response:
         proposal_uuid = _proposal_id(self)
         # No body at all is fine here: the original SDK publishes without one.
-        body = request.data if request.stream is not None else {}
+        body = request.data if has_body(request) else {}
         data = validate(PublishProposalSerializer, body)
         result = publishing.publish_proposal(
             proposal_id=proposal_uuid, actor=caller(request), **data
